@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { DataSource } from 'typeorm';
+import { MemoryKeyValueCache, RedisKeyValueCache } from './cache/key-value.cache';
+import type { Config } from './config';
+import type { RequestContext } from './context';
+import { errorHandler, notFoundHandler } from './http/errors';
+import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
+import { RequestContextFactory } from './http/request-context';
+import { Executor } from './legacy-rest/execute';
+import { imageHostRouter } from './legacy-rest/imagehost/router';
+import type { Logger } from './logger';
+import { createResolverContainer } from './resolvers';
+import { buildAppSchema } from './schema/build-schema';
+import { createServices } from './services';
+import { playgroundRouter } from './web/playground';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  dataSource: DataSource;
+  redis: Redis | null;
+  secret: string;
+}
+
+export interface App {
+  express: Express;
+  /** Stops GraphQL; the caller closes the HTTP server, the database and Redis it opened. */
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_JSON_LIMIT = '1mb';
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function createApp(dependencies: AppDependencies): Promise<App> {
+  const { config, logger, dataSource, redis } = dependencies;
+  const cache = redis ? new RedisKeyValueCache(redis) : new MemoryKeyValueCache();
+  const services = createServices({ cache });
+  const contexts = new RequestContextFactory(dataSource, services.auth, logger);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildAppSchema(createResolverContainer(services)),
+    csrfPrevention: true,
+    // main.ts drains HTTP first and then stops Apollo; its own signal handlers would race that.
+    stopOnTerminationSignals: false,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatGraphQLError,
+    plugins: [errorReportingPlugin],
+  });
+  await apollo.start();
+  const executor = new Executor(apollo, contexts);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: {
+        req: (request: { id: unknown; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+        }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+      genReqId: (request, response) => {
+        const offered = request.headers['x-request-id'];
+        const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+        response.setHeader('X-Request-Id', id);
+        return id;
+      },
+    }),
+  );
+
+  app.get('/healthz', async (_request, response) => {
+    try {
+      await dataSource.query('SELECT 1');
+      response.json({ status: 'ok' });
+    } catch {
+      response.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  app.use('/graphql', playgroundRouter());
+  app.use(
+    '/graphql',
+    graphqlUploadExpress({ maxFileSize: config.MAX_UPLOAD_BYTES, maxFiles: 1 }),
+    express.json({ limit: GRAPHQL_JSON_LIMIT }),
+    expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
+  );
+  app.use('/api', imageHostRouter(executor));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+
+  return {
+    express: app,
+    stop: () => apollo.stop(),
+  };
+}

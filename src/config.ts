@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.includes(new URL(value).protocol), {
+      message: `must use ${protocols.join(' or ')}`,
+    });
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as UTC or Asia/Shanghai' },
+);
+
+/**
+ * Express's `trust proxy`: false, true, a hop count, or a comma-separated list of addresses or subnets.
+ */
+const trustProxy = z
+  .string()
+  .regex(/^(true|false|\d+|[0-9a-fA-F.:/,\s a-z]+)$/, 'must be true, false, a hop count or a list of subnets')
+  .transform((value): boolean | number | string => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value;
+  });
+
+const environmentSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" and "-" only')
+    .default('picvault:'),
+  REQUIRE_REDIS: booleanFlag.default(false),
+  INSTANCES: z.coerce.number().int().min(1).default(1),
+  SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TIME_ZONE: timeZone.default('UTC'),
+  TRUST_PROXY: trustProxy.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 ** 3),
+  EMBEDDED_PG_PORT: port.default(0),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config extends Omit<Environment, 'PUBLIC_URL'> {
+  /** Base for every URL the API returns, without a trailing slash. */
+  PUBLIC_URL: string;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads the settings once. Nothing else in the program reads `process.env`.
+ * An empty variable counts as unset, so `FOO=` in a shell falls back to the default.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const present: Record<string, string> = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .map((key): [string, string | undefined] => [key, environment[key]])
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const settings = parsed.data;
+  if ((settings.REQUIRE_REDIS || settings.INSTANCES > 1) && !settings.REDIS_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  REDIS_URL: required when REQUIRE_REDIS is set or INSTANCES > 1',
+    );
+  }
+  const publicUrl = (settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
+  return { ...settings, PUBLIC_URL: publicUrl };
+}

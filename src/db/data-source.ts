@@ -1,0 +1,43 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Session } from '../entities/session.entity';
+import { User } from '../entities/user.entity';
+import { Accounts1732400000000 } from './migrations/1732400000000-accounts';
+
+const MIGRATION_LOCK_ID = 7261001;
+
+export const entities = [User, Session];
+export const migrations = [Accounts1732400000000];
+
+export function createDataSource(url: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    poolSize,
+    // A where-clause with `undefined` or `null` must never silently match every row.
+    invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
+  });
+}
+
+/** Connects and brings the schema up to date; safe to call from several processes at once. */
+export async function openDatabase(url: string, poolSize?: number): Promise<DataSource> {
+  const dataSource = createDataSource(url, poolSize);
+  await dataSource.initialize();
+  // A session-level lock on a connection outside the pool (which may hold just one), so two servers
+  // starting together migrate once.
+  const lockHolder = new Client({ connectionString: url });
+  await lockHolder.connect();
+  try {
+    await lockHolder.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_ID]);
+    await dataSource.runMigrations();
+  } finally {
+    await lockHolder.end();
+  }
+  return dataSource;
+}

@@ -1,0 +1,33 @@
+import type { Request } from 'express';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../context';
+import type { Logger } from '../logger';
+import type { AuthService } from '../services/auth.service';
+import { tokenFromRequest } from './credentials';
+
+/** Builds the context of one request, resolving its caller from the token it carries. */
+export class RequestContextFactory {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * `token` overrides the request's own credentials; legacy doors pass the one from the body.
+   */
+  async create(request: Request, token: string | null = tokenFromRequest(request)): Promise<RequestContext> {
+    const anonymous: RequestContext = {
+      // genReqId in app.ts always gives a string.
+      requestId: request.id as string,
+      caller: null,
+      ip: request.ip ?? null,
+      userAgent: request.get('user-agent') ?? null,
+      log: request.log ?? this.logger,
+      manager: this.dataSource.manager,
+      transaction: null,
+    };
+    if (!token) return anonymous;
+    return { ...anonymous, caller: await this.auth.authenticate(anonymous, token) };
+  }
+}

@@ -1,0 +1,58 @@
+import type { ApolloServer } from '@apollo/server';
+import type { Request } from 'express';
+import type { RequestContext } from '../context';
+import type { RequestContextFactory } from '../http/request-context';
+import { ErrorCode, isErrorCode } from '../schema/error-code';
+
+export interface Operation {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+/**
+ * Whose credentials a legacy request carries. `token` replaces the request's own header or cookie
+ * when present; `userName` is the account the request claims to act for, which must be the token's.
+ */
+export interface LegacyCredentials {
+  token?: unknown;
+  userName?: unknown;
+}
+
+export type OperationResult<Data> =
+  { ok: true; data: Data } | { ok: false; code: ErrorCode; message: string };
+
+/** Runs GraphQL operations in-process, against the same schema and rules as `POST /graphql`. */
+export class Executor {
+  constructor(
+    private readonly apollo: ApolloServer<RequestContext>,
+    private readonly contexts: RequestContextFactory,
+  ) {}
+
+  async run<Data>(
+    request: Request,
+    operation: Operation,
+    credentials: LegacyCredentials = {},
+  ): Promise<OperationResult<Data>> {
+    const context = await this.contextFor(request, credentials);
+    const response = await this.apollo.executeOperation<Data>(
+      { query: operation.query, variables: operation.variables },
+      { contextValue: context },
+    );
+    if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used by legacy doors');
+    const { data, errors } = response.body.singleResult;
+    if (errors?.length) {
+      const code = errors[0].extensions?.code;
+      return { ok: false, code: isErrorCode(code) ? code : ErrorCode.INTERNAL, message: errors[0].message };
+    }
+    return { ok: true, data: data as Data };
+  }
+
+  private async contextFor(request: Request, credentials: LegacyCredentials): Promise<RequestContext> {
+    const token = typeof credentials.token === 'string' && credentials.token ? credentials.token : undefined;
+    const context = await this.contexts.create(request, token);
+    if (credentials.userName === undefined || !context.caller) return context;
+    // A token only vouches for its own account: acting as anyone else is acting signed out.
+    const claimed = typeof credentials.userName === 'string' ? credentials.userName.toLowerCase() : null;
+    return claimed === context.caller.userName.toLowerCase() ? context : { ...context, caller: null };
+  }
+}

@@ -1,0 +1,36 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType('User', { description: 'An account. Contact details are shown only to their owner.' })
+export class UserType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  userName!: string;
+
+  @Field(() => String)
+  nickName!: string;
+
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true })
+  phone!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('AuthPayload')
+export class AuthPayloadType {
+  @Field(() => String, {
+    description: '32 lowercase hex characters; send it as `Authorization: Bearer <token>`.',
+  })
+  token!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => UserType)
+  user!: UserType;
+}

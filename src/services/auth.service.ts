@@ -1,0 +1,197 @@
+import type { Caller, RequestContext } from '../context';
+import { AppError, badInput } from '../app-error';
+import type { KeyValueCache } from '../cache/key-value.cache';
+import { violatedUniqueConstraint } from '../db/errors';
+import { returningRows } from '../db/returning';
+import { transactional } from '../db/transaction';
+import { Session, SessionKind } from '../entities/session.entity';
+import { User } from '../entities/user.entity';
+import { ErrorCode } from '../schema/error-code';
+import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Legacy tokens lived 24 hours; `remember` keeps a session for 30 days. */
+export const SESSION_LIFETIME_MS = DAY_MS;
+export const REMEMBERED_SESSION_LIFETIME_MS = 30 * DAY_MS;
+const CACHE_TTL_SECONDS = 300;
+
+export interface PasswordProof {
+  password?: string;
+  passwordMd5?: string;
+}
+
+export interface Registration extends PasswordProof {
+  userName: string;
+  nickName: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface LoginRequest extends PasswordProof {
+  userName: string;
+  remember?: boolean;
+}
+
+export interface IssuedSession {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+interface CachedSession extends Caller {
+  expiresAt: number;
+}
+
+const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
+
+/** The md5 hex every door agrees on, from whichever form of the password the caller sent. */
+function passwordMd5Of(proof: PasswordProof): string {
+  if (proof.passwordMd5 !== undefined && proof.password !== undefined) {
+    throw badInput('Give either password or passwordMd5, not both');
+  }
+  if (proof.passwordMd5 !== undefined) return proof.passwordMd5.toLowerCase();
+  if (proof.password !== undefined) return md5Hex(proof.password);
+  throw badInput('A password (password or passwordMd5) is required');
+}
+
+export class AuthService {
+  constructor(private readonly sessionCache: KeyValueCache) {}
+
+  async register(context: RequestContext, registration: Registration): Promise<User> {
+    const passwordHash = await hashPasswordMd5(passwordMd5Of(registration));
+    const user = context.manager.create(User, {
+      userName: registration.userName,
+      nickName: registration.nickName,
+      email: registration.email?.trim() || null,
+      phone: registration.phone?.trim() || null,
+      passwordHash,
+    });
+    try {
+      return await context.manager.save(user);
+    } catch (error) {
+      switch (violatedUniqueConstraint(error)) {
+        case 'users_user_name_key':
+          throw new AppError(ErrorCode.USER_EXISTS, 'That user name is taken');
+        case 'users_email_key':
+          throw new AppError(ErrorCode.EMAIL_TAKEN, 'That e-mail address is already registered');
+        default:
+          throw error;
+      }
+    }
+  }
+
+  async login(context: RequestContext, request: LoginRequest): Promise<IssuedSession> {
+    const passwordMd5 = passwordMd5Of(request);
+    const user = await context.manager
+      .createQueryBuilder(User, 'user')
+      .where('lower(user.user_name) = lower(:userName)', { userName: request.userName })
+      .getOne();
+    if (!(await verifyPasswordMd5(user?.passwordHash ?? null, passwordMd5)) || !user) {
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'Wrong user name or password');
+    }
+    const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
+    const { token, session } = await this.openSession(context, user, SessionKind.TOKEN, lifetime);
+    return { token, expiresAt: session.expiresAt, user };
+  }
+
+  /** Creates a session for `user` and returns the bearer token; only its hash is stored. */
+  async openSession(
+    context: RequestContext,
+    user: User,
+    kind: SessionKind,
+    lifetimeMs: number,
+  ): Promise<{ token: string; session: Session }> {
+    const token = newToken();
+    const now = new Date();
+    const session = await context.manager.save(
+      context.manager.create(Session, {
+        userId: user.id,
+        tokenHash: sha256Hex(token),
+        kind,
+        expiresAt: new Date(now.getTime() + lifetimeMs),
+        lastUsedAt: now,
+        ip: context.ip,
+        userAgent: context.userAgent?.slice(0, 512) ?? null,
+      }),
+    );
+    return { token, session };
+  }
+
+  async logout(context: RequestContext, caller: Caller): Promise<void> {
+    const ended = await returningRows<{ token_hash: string }>(
+      context.manager,
+      `DELETE FROM sessions WHERE id = $1 RETURNING token_hash`,
+      [caller.sessionId],
+    );
+    await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
+  }
+
+  /** Changes the password and ends every other session of the account. */
+  async changePassword(
+    context: RequestContext,
+    caller: Caller,
+    current: PasswordProof,
+    next: PasswordProof,
+  ): Promise<void> {
+    const currentMd5 = passwordMd5Of(current);
+    const passwordHash = await hashPasswordMd5(passwordMd5Of(next));
+    const endedTokenHashes = await transactional(context, async (tx) => {
+      const user = await tx.manager.findOne(User, {
+        where: { id: caller.userId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!user || !(await verifyPasswordMd5(user.passwordHash, currentMd5))) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'The current password is wrong');
+      }
+      await tx.manager.update(User, { id: user.id }, { passwordHash });
+      const ended = await returningRows<{ token_hash: string }>(
+        tx.manager,
+        `DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING token_hash`,
+        [user.id, caller.sessionId],
+      );
+      return ended.map((row) => row.token_hash);
+    });
+    await Promise.all(endedTokenHashes.map((hash) => this.sessionCache.delete(sessionCacheKey(hash))));
+  }
+
+  /** The caller a bearer token stands for, or null when it is unknown or expired. */
+  async authenticate(context: RequestContext, token: string): Promise<Caller | null> {
+    if (!/^[0-9a-f]{32}$/i.test(token)) return null;
+    const tokenHash = sha256Hex(token.toLowerCase());
+    const cached = await this.readCachedSession(tokenHash);
+    if (cached) return cached.expiresAt > Date.now() ? toCaller(cached) : null;
+    const [found] = await returningRows<{ id: string; user_id: string; expires_at: Date; user_name: string }>(
+      context.manager,
+      `UPDATE sessions s SET last_used_at = now()
+         FROM users u
+        WHERE s.token_hash = $1 AND s.expires_at > now() AND u.id = s.user_id
+        RETURNING s.id, s.user_id, s.expires_at, u.user_name`,
+      [tokenHash],
+    );
+    if (!found) return null;
+    const session: CachedSession = {
+      sessionId: found.id,
+      userId: found.user_id,
+      userName: found.user_name,
+      expiresAt: new Date(found.expires_at).getTime(),
+    };
+    const ttl = Math.min(CACHE_TTL_SECONDS, Math.floor((session.expiresAt - Date.now()) / 1000));
+    if (ttl > 0) await this.sessionCache.set(sessionCacheKey(tokenHash), JSON.stringify(session), ttl);
+    return toCaller(session);
+  }
+
+  async findUser(context: RequestContext, userId: string): Promise<User> {
+    const user = await context.manager.findOneBy(User, { id: userId });
+    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session has ended');
+    return user;
+  }
+
+  private async readCachedSession(tokenHash: string): Promise<CachedSession | null> {
+    const raw = await this.sessionCache.get(sessionCacheKey(tokenHash));
+    return raw ? (JSON.parse(raw) as CachedSession) : null;
+  }
+}
+
+function toCaller(session: CachedSession): Caller {
+  return { userId: session.userId, userName: session.userName, sessionId: session.sessionId };
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createApp, type App } from '../../src/app';
+import { connectRedis } from '../../src/cache/redis';
+import { loadConfig, type Config } from '../../src/config';
+import { openDatabase } from '../../src/db/data-source';
+import { createLogger } from '../../src/logger';
+import { databaseUrl, testEnvironment } from './environment';
+
+export interface TestAppOptions {
+  /** Run with the suite's Redis (the default) or with the in-process fallbacks. */
+  redis?: boolean;
+  /** Extra settings, as they would appear in the environment. */
+  env?: Record<string, string>;
+}
+
+export interface TestApp {
+  url: string;
+  config: Config;
+  dataSource: DataSource;
+  redis: Redis | null;
+  dataDir: string;
+  /** Stops the server and removes its database, Redis keys and files. */
+  close(): Promise<void>;
+}
+
+async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
+  const admin = new Client({ connectionString: testEnvironment.adminDatabaseUrl });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testEnvironment.redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Starts the real app on a free port, against a fresh database cloned from the migrated template,
+ * real Redis under a key prefix of its own, and a temporary data directory.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const id = randomBytes(5).toString('hex');
+  const database = `picvault_test_${id}`;
+  await withAdmin((admin) =>
+    admin.query(`CREATE DATABASE ${database} TEMPLATE ${testEnvironment.templateDatabase}`),
+  );
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-test-data-'));
+  const server = createServer();
+  const port = await listen(server);
+  const url = `http://127.0.0.1:${port}`;
+  const prefix = `picvault-test:${id}:`;
+  const useRedis = options.redis ?? true;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ...options.env,
+    PORT: String(port),
+    PUBLIC_URL: url,
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl(testEnvironment.adminDatabaseUrl, database),
+    REDIS_URL: useRedis ? testEnvironment.redisUrl : undefined,
+    REDIS_PREFIX: prefix,
+  });
+  const logger = createLogger(config.LOG_LEVEL);
+  const dataSource = await openDatabase(config.DATABASE_URL as string, 5);
+  const redis = useRedis ? await connectRedis(testEnvironment.redisUrl, prefix, logger) : null;
+  const app: App = await createApp({
+    config,
+    logger,
+    dataSource,
+    redis,
+    secret: randomBytes(32).toString('hex'),
+  });
+  server.on('request', app.express);
+
+  return {
+    url,
+    config,
+    dataSource,
+    redis,
+    dataDir,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await app.stop();
+      await dataSource.destroy();
+      if (redis) {
+        redis.disconnect();
+        await deleteKeys(prefix);
+      }
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
