@@ -11,6 +11,7 @@ import { MemoryKeyValueCache, RedisKeyValueCache } from './cache/key-value.cache
 import type { Config } from './config';
 import type { RequestContext } from './context';
 import { errorHandler, notFoundHandler } from './http/errors';
+import { fileDownloadRoutes } from './http/file-download.routes';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
 import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
@@ -19,6 +20,8 @@ import type { Logger } from './logger';
 import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
 import { createServices } from './services';
+import type { BlobService } from './services/blob.service';
+import { createBlobStore } from './storage';
 import { playgroundRouter } from './web/playground';
 
 export interface AppDependencies {
@@ -36,13 +39,33 @@ export interface App {
 }
 
 const GRAPHQL_JSON_LIMIT = '1mb';
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Sweeps stale storage objects now and every hour after; a failed sweep is logged and retried later. */
+function startSweeper(blobs: BlobService, context: RequestContext, logger: Logger): NodeJS.Timeout {
+  const sweep = () => {
+    blobs
+      .sweep(context, logger)
+      .catch((error: unknown) => logger.error({ err: error }, 'storage sweep failed'));
+  };
+  sweep();
+  return setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+}
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
   const cache = redis ? new RedisKeyValueCache(redis) : new MemoryKeyValueCache();
-  const services = createServices({ cache });
+  const store = await createBlobStore(config);
+  const services = createServices({
+    cache,
+    store,
+    secret: dependencies.secret,
+    publicUrl: config.PUBLIC_URL,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+  });
   const contexts = new RequestContextFactory(dataSource, services.auth, logger);
+  const sweeper = startSweeper(services.blobs, contexts.background(), logger);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildAppSchema(createResolverContainer(services)),
@@ -96,6 +119,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
+  app.use(fileDownloadRoutes(services.nodes, store, services.signer, contexts));
   app.use('/api', imageHostRouter(executor));
 
   app.use(notFoundHandler);
@@ -103,6 +127,10 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
 
   return {
     express: app,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      clearInterval(sweeper);
+      await apollo.stop();
+      await store.destroy();
+    },
   };
 }

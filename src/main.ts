@@ -75,8 +75,12 @@ async function main(): Promise<void> {
       stopping = true;
       logger.info({ signal }, 'draining requests and shutting down');
       const forceClose = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+      // A keep-alive connection whose last request just finished would otherwise hold the drain open
+      // until its keep-alive timeout: close each connection as soon as it goes idle.
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 100).unref();
       server.close(() => {
         clearTimeout(forceClose);
+        clearInterval(closeIdle);
         void cleanUp().then(() => {
           logger.info('stopped');
           process.exit(0);

@@ -13,6 +13,19 @@ export class RequestContextFactory {
     private readonly logger: Logger,
   ) {}
 
+  /** A context for work no request asked for (the storage sweeper). */
+  background(): RequestContext {
+    return {
+      requestId: 'background',
+      caller: null,
+      ip: null,
+      userAgent: null,
+      log: this.logger,
+      manager: this.dataSource.manager,
+      transaction: null,
+    };
+  }
+
   /**
    * `token` overrides the request's own credentials; legacy doors pass the one from the body.
    */

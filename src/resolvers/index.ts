@@ -1,12 +1,18 @@
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services';
 import { AuthResolver } from './auth.resolver';
+import { NodeResolver } from './node.resolver';
+import { UploadResolver } from './upload.resolver';
 
-export const resolverClasses = [AuthResolver] as const;
+export const resolverClasses = [AuthResolver, NodeResolver, UploadResolver] as const;
 
 /** Hands type-graphql one resolver instance per class, each built with the services it needs. */
 export function createResolverContainer(services: Services): ContainerType {
-  const instances = new Map<unknown, object>([[AuthResolver, new AuthResolver(services.auth)]]);
+  const instances = new Map<unknown, object>([
+    [AuthResolver, new AuthResolver(services.auth)],
+    [NodeResolver, new NodeResolver(services.nodes, services.links)],
+    [UploadResolver, new UploadResolver(services.uploads, services.links)],
+  ]);
   return {
     get(resolverClass) {
       const instance = instances.get(resolverClass);

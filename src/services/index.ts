@@ -1,16 +1,39 @@
 import type { KeyValueCache } from '../cache/key-value.cache';
+import type { BlobStore } from '../storage/blob-store';
 import { AuthService } from './auth.service';
+import { BlobService } from './blob.service';
+import { NodeLinks } from './node-links';
+import { NodeService } from './node.service';
+import { UploadService } from './upload.service';
+import { UrlSigner } from './url-signer';
 
 export interface ServiceDependencies {
   cache: KeyValueCache;
+  store: BlobStore;
+  secret: string;
+  publicUrl: string;
+  maxUploadBytes: number;
 }
 
 export interface Services {
   auth: AuthService;
+  blobs: BlobService;
+  nodes: NodeService;
+  uploads: UploadService;
+  signer: UrlSigner;
+  links: NodeLinks;
 }
 
 export function createServices(dependencies: ServiceDependencies): Services {
+  const signer = new UrlSigner(dependencies.secret, dependencies.publicUrl);
+  const blobs = new BlobService(dependencies.store);
+  const nodes = new NodeService(blobs);
   return {
     auth: new AuthService(dependencies.cache),
+    blobs,
+    nodes,
+    uploads: new UploadService(blobs, nodes, dependencies.maxUploadBytes),
+    signer,
+    links: new NodeLinks(signer),
   };
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import path from 'node:path';
+import { notFoundHandler } from '../http/errors';
 
 const OWN_ASSETS = path.resolve(__dirname, '../../src/web/playground-assets');
 
@@ -51,7 +52,8 @@ export function playgroundRouter(): Router {
       file === 'playground.js' || file === 'playground.css' ? path.join(OWN_ASSETS, file) : undefined;
     const location = packaged ?? own;
     if (!location) {
-      next();
+      // Not Apollo's business either: it would answer a GET here with a 400 about the missing query.
+      notFoundHandler(request, response, next);
       return;
     }
     response.set('Cache-Control', 'public, max-age=86400');

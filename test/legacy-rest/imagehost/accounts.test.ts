@@ -21,7 +21,7 @@ describe.each([
   afterAll(() => app.close());
 
   const userCount = async (): Promise<number> =>
-    (await app.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n;
+    (await app.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM users`))[0].n;
 
   it('registers the documented example and answers {"code":0} as JSON', async () => {
     const answer = await postJson(app, '/api/reg', qingfu);

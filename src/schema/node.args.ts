@@ -1,0 +1,127 @@
+import { IsInt, IsOptional, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, Float, ID, Int } from 'type-graphql';
+import { NodeKind } from '../entities/node.entity';
+import { ConflictPolicy, NodeOrder } from '../services/node.service';
+
+const MD5_HEX = /^[0-9a-fA-F]{32}$/;
+export const MAX_PAGE_SIZE = 1000;
+
+@ArgsType()
+export class NodeListArgs {
+  @Field(() => String, { defaultValue: '/' })
+  @MaxLength(4096)
+  folder!: string;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Everything below the folder, not only its children.',
+  })
+  recursive!: boolean;
+
+  @Field(() => NodeKind, { nullable: true })
+  kind?: NodeKind;
+
+  @Field(() => NodeOrder, { defaultValue: NodeOrder.CREATED })
+  orderBy!: NodeOrder;
+
+  @Field(() => Int, { defaultValue: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset!: number;
+
+  @Field(() => Int, { defaultValue: 50 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit!: number;
+}
+
+@ArgsType()
+export class FindFileArgs {
+  @Field(() => String)
+  @Matches(MD5_HEX, { message: 'md5 must be 32 hex characters' })
+  md5!: string;
+
+  @Field(() => String)
+  @Length(1, 255)
+  name!: string;
+
+  @Field(() => String, { defaultValue: '/' })
+  @MaxLength(4096)
+  folder!: string;
+}
+
+@ArgsType()
+export class InstantUploadArgs extends FindFileArgs {
+  @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.RENAME })
+  onConflict!: ConflictPolicy;
+}
+
+@ArgsType()
+export class RenameNodeArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'id must be a node id' })
+  id!: string;
+
+  @Field(() => String)
+  @Length(1, 255)
+  name!: string;
+
+  @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.FAIL })
+  onConflict!: ConflictPolicy;
+}
+
+@ArgsType()
+export class MoveNodeArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'id must be a node id' })
+  id!: string;
+
+  @Field(() => String, { description: 'The destination folder; missing folders are created.' })
+  @MaxLength(4096)
+  folder!: string;
+
+  @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.FAIL })
+  onConflict!: ConflictPolicy;
+}
+
+@ArgsType()
+export class UploadFileArgs {
+  @Field(() => String, { defaultValue: '/' })
+  @MaxLength(4096)
+  folder!: string;
+
+  @Field(() => String, { nullable: true, description: 'Defaults to the uploaded file’s own name.' })
+  @IsOptional()
+  @Length(1, 255)
+  name?: string;
+
+  @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.RENAME })
+  onConflict!: ConflictPolicy;
+
+  @Field(() => String, { nullable: true, description: 'If given, the bytes must have this md5.' })
+  @IsOptional()
+  @Matches(MD5_HEX, { message: 'md5 must be 32 hex characters' })
+  md5?: string;
+
+  @Field(() => Float, { nullable: true, description: 'If given, the bytes must be this many.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  size?: number;
+}
+
+@ArgsType()
+export class NodeIdArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'id must be a node id' })
+  id!: string;
+}
+
+@ArgsType()
+export class FolderArgs {
+  @Field(() => String, { description: 'Such as `/photos/2024`.' })
+  @Length(1, 4096)
+  path!: string;
+}

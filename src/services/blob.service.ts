@@ -1,0 +1,126 @@
+import type { RequestContext } from '../context';
+import { returningRows } from '../db/returning';
+import { afterCommit } from '../db/transaction';
+import type { Logger } from '../logger';
+import type { BlobStore } from '../storage/blob-store';
+import type { IngestedContent } from './ingest';
+
+const TEMPORARY_MAX_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Reference-counted content. Every file holds one reference to its blob; a blob at zero references is
+ * deleted in the same transaction and its bytes removed after commit. Each stored object has its own
+ * random key, so removing one blob's bytes can never touch another's, however they race.
+ */
+export class BlobService {
+  constructor(readonly store: BlobStore) {}
+
+  /**
+   * Adds a reference to the blob with this content, storing the ingested bytes only when no such
+   * blob exists. The bytes are durable before the row that points at them can commit.
+   */
+  async addReference(context: RequestContext, content: IngestedContent): Promise<string> {
+    const [existing] = await returningRows<{ id: string }>(
+      context.manager,
+      `UPDATE blobs SET ref_count = ref_count + 1 WHERE sha256 = $1 RETURNING id`,
+      [content.sha256],
+    );
+    if (existing) {
+      await afterCommit(context, () => this.store.delete(content.temporaryKey));
+      return existing.id;
+    }
+    const storageKey = await this.store.promote(content.temporaryKey);
+    // A concurrent upload of the same bytes may have inserted first: then count ours as a reference to
+    // its blob and drop the copy we just kept.
+    const [row] = await context.manager.query<{ id: string; storage_key: string }[]>(
+      `INSERT INTO blobs (sha256, md5, size, content_type, width, height, storage_key, ref_count)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+       ON CONFLICT (sha256) DO UPDATE SET ref_count = blobs.ref_count + 1
+       RETURNING id, storage_key`,
+      [
+        content.sha256,
+        content.md5,
+        content.size,
+        content.contentType,
+        content.width,
+        content.height,
+        storageKey,
+      ],
+    );
+    if (row.storage_key !== storageKey) await afterCommit(context, () => this.store.delete(storageKey));
+    return row.id;
+  }
+
+  /**
+   * Adds a reference to the one blob with this md5, for an upload that sends no bytes. Null when no
+   * blob, or more than one, has that md5: then the client must upload.
+   */
+  async addReferenceByMd5(context: RequestContext, md5: string): Promise<string | null> {
+    const candidates = await context.manager.query<{ id: string }[]>(
+      `SELECT id FROM blobs WHERE md5 = $1 LIMIT 2`,
+      [md5.toLowerCase()],
+    );
+    if (candidates.length !== 1) return null;
+    const [added] = await returningRows<{ id: string }>(
+      context.manager,
+      `UPDATE blobs SET ref_count = ref_count + 1 WHERE id = $1 RETURNING id`,
+      [candidates[0].id],
+    );
+    return added?.id ?? null;
+  }
+
+  /** Adds a reference to a blob some node already holds (saving a shared file, copying). */
+  async addReferenceById(context: RequestContext, blobId: string): Promise<void> {
+    await context.manager.query(`UPDATE blobs SET ref_count = ref_count + 1 WHERE id = $1`, [blobId]);
+  }
+
+  /** Drops one reference per entry; blobs left with none are deleted, their bytes after commit. */
+  async releaseReferences(context: RequestContext, blobIds: string[]): Promise<void> {
+    if (blobIds.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const id of blobIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const unreferenced = await returningRows<{ storage_key: string }>(
+      context.manager,
+      `WITH released AS (
+         UPDATE blobs b SET ref_count = b.ref_count - r.n
+           FROM unnest($1::uuid[], $2::int[]) AS r(id, n)
+          WHERE b.id = r.id
+          RETURNING b.id, b.ref_count
+       )
+       DELETE FROM blobs WHERE id IN (SELECT id FROM released WHERE ref_count = 0)
+       RETURNING storage_key`,
+      [[...counts.keys()], [...counts.values()]],
+    );
+    for (const { storage_key: key } of unreferenced) {
+      await afterCommit(context, () => this.store.delete(key));
+    }
+  }
+
+  /**
+   * Removes temporary objects untouched for an hour (uploads that died) and stored objects no blob
+   * points at (a crash between storing and committing, or a removal that failed).
+   */
+  async sweep(context: RequestContext, log: Logger): Promise<{ temporary: number; orphaned: number }> {
+    const cutoff = Date.now() - TEMPORARY_MAX_AGE_MS;
+    let temporary = 0;
+    for await (const object of this.store.list('tmp/')) {
+      if (object.modifiedAt.getTime() < cutoff) {
+        await this.store.delete(object.key);
+        temporary += 1;
+      }
+    }
+    let orphaned = 0;
+    for await (const object of this.store.list('blobs/')) {
+      if (object.modifiedAt.getTime() >= cutoff) continue;
+      const [row] = await context.manager.query<unknown[]>(`SELECT 1 FROM blobs WHERE storage_key = $1`, [
+        object.key,
+      ]);
+      if (!row) {
+        await this.store.delete(object.key);
+        orphaned += 1;
+      }
+    }
+    if (temporary || orphaned) log.info({ temporary, orphaned }, 'swept stale storage objects');
+    return { temporary, orphaned };
+  }
+}

@@ -1,0 +1,107 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { AppError } from '../app-error';
+import { ErrorCode } from '../schema/error-code';
+import type { BlobStore } from '../storage/blob-store';
+import { sniffContent, SNIFF_BYTES, type SniffedContent } from './content-sniffer';
+
+export interface IngestExpectations {
+  /** Refuse, while streaming, anything larger. */
+  maxBytes: number;
+  /** What the client declared; bytes that disagree are CONTENT_MISMATCH and nothing is kept. */
+  size?: number;
+  md5?: string;
+}
+
+export interface IngestedContent extends SniffedContent {
+  temporaryKey: string;
+  size: number;
+  md5: string;
+  sha256: string;
+}
+
+/** Counts and hashes the bytes as they pass, and keeps the first few for sniffing. */
+class Fingerprint extends Transform {
+  readonly md5: Hash = createHash('md5');
+  readonly sha256: Hash = createHash('sha256');
+  size = 0;
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
+
+  constructor(private readonly limit: number) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      done(new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The upload is larger than ${this.limit} bytes`));
+      return;
+    }
+    this.md5.update(chunk);
+    this.sha256.update(chunk);
+    if (this.headBytes < SNIFF_BYTES) {
+      this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes));
+      this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes);
+    }
+    done(null, chunk);
+  }
+
+  sniff(): SniffedContent {
+    return sniffContent(Buffer.concat(this.head));
+  }
+}
+
+/** A stream error from the request side: a cut connection, or the multipart parser's own size limit. */
+function sourceFailure(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = (error as { status?: number } | null)?.status;
+  if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The upload is too large');
+  return new AppError(ErrorCode.BAD_USER_INPUT, 'The upload was interrupted or malformed');
+}
+
+/**
+ * Streams an upload once, through md5 and sha256, into a temporary object. Memory stays flat
+ * whatever the size. On any failure the temporary object is gone before this rejects.
+ */
+export async function ingest(
+  store: BlobStore,
+  source: Readable,
+  expected: IngestExpectations,
+): Promise<IngestedContent> {
+  const limit = Math.min(expected.maxBytes, expected.size ?? Number.POSITIVE_INFINITY);
+  const fingerprint = new Fingerprint(limit);
+  source.on('error', (error) => fingerprint.destroy(sourceFailure(error)));
+  let stored;
+  try {
+    stored = await store.writeTemporary(source.pipe(fingerprint));
+  } catch (error) {
+    const failure = sourceFailure(error);
+    if (
+      failure.code === ErrorCode.PAYLOAD_TOO_LARGE &&
+      expected.size !== undefined &&
+      expected.size < expected.maxBytes
+    ) {
+      throw new AppError(
+        ErrorCode.CONTENT_MISMATCH,
+        `The upload is larger than its declared size ${expected.size}`,
+      );
+    }
+    throw failure;
+  }
+  const md5 = fingerprint.md5.digest('hex');
+  const mismatch =
+    (expected.size !== undefined && expected.size !== stored.size) ||
+    (expected.md5 !== undefined && expected.md5.toLowerCase() !== md5);
+  if (mismatch) {
+    await store.delete(stored.key);
+    throw new AppError(ErrorCode.CONTENT_MISMATCH, 'The bytes do not match the declared size or md5');
+  }
+  return {
+    temporaryKey: stored.key,
+    size: stored.size,
+    md5,
+    sha256: fingerprint.sha256.digest('hex'),
+    ...fingerprint.sniff(),
+  };
+}

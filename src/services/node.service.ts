@@ -1,0 +1,341 @@
+import type { Caller, RequestContext } from '../context';
+import { AppError, badInput, notFound } from '../app-error';
+import { violatedUniqueConstraint } from '../db/errors';
+import { returningRows } from '../db/returning';
+import { transactional } from '../db/transaction';
+import { Node, NodeKind } from '../entities/node.entity';
+import { ErrorCode } from '../schema/error-code';
+import type { BlobService } from './blob.service';
+import { ancestorsOf, childDirOf, numberedName, ROOT, splitName, toDir, validateName } from './paths';
+
+export enum ConflictPolicy {
+  /** Keep both: the newcomer becomes `name (1).ext`. */
+  RENAME = 'RENAME',
+  /** A file takes the place of the file already there (never of a folder). */
+  REPLACE = 'REPLACE',
+  FAIL = 'FAIL',
+}
+
+export enum NodeOrder {
+  CREATED = 'CREATED',
+  NAME = 'NAME',
+  PV_ASC = 'PV_ASC',
+  PV_DESC = 'PV_DESC',
+}
+
+export interface NodeListRequest {
+  folder: string;
+  /** Include everything below `folder`, not only its direct children. */
+  recursive: boolean;
+  kind?: NodeKind;
+  orderBy: NodeOrder;
+  offset: number;
+  limit: number;
+}
+
+export interface NodePage {
+  totalCount: number;
+  nodes: Node[];
+}
+
+/** Runs inside the transaction that deletes nodes, before they go (shares, rankings). */
+export type NodeDeletionListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ORDER_SQL: Record<NodeOrder, string> = {
+  [NodeOrder.CREATED]: 'n.created_at DESC, n.id',
+  [NodeOrder.NAME]: 'n.kind DESC, n.name, n.id',
+  [NodeOrder.PV_ASC]: 'n.pv ASC, n.created_at DESC, n.id',
+  [NodeOrder.PV_DESC]: 'n.pv DESC, n.created_at DESC, n.id',
+};
+
+/** A user's tree of files and folders. Every method checks that the caller owns what it touches. */
+export class NodeService {
+  private readonly deletionListeners: NodeDeletionListener[] = [];
+
+  constructor(private readonly blobs: BlobService) {}
+
+  onDeletion(listener: NodeDeletionListener): void {
+    this.deletionListeners.push(listener);
+  }
+
+  /** The caller's node with this id and its blob; NOT_FOUND for anyone else's. */
+  async findOwnedNodeOrThrow(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+    const node = await context.manager.findOne(Node, {
+      where: { id, ownerId: caller.userId },
+      relations: { blob: true },
+    });
+    if (!node) throw notFound('File');
+    return node;
+  }
+
+  /** Any user's file by id, for links whose signature already proves the right to it. */
+  findFile(context: RequestContext, id: string): Promise<Node | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return context.manager.findOne(Node, { where: { id, kind: NodeKind.FILE }, relations: { blob: true } });
+  }
+
+  /** A file by content and name, as spec 001 names files; null when the caller has none such. */
+  async findFileByContent(
+    context: RequestContext,
+    caller: Caller,
+    md5: string,
+    name: string,
+    folder: string = ROOT,
+  ): Promise<Node | null> {
+    return context.manager
+      .createQueryBuilder(Node, 'n')
+      .innerJoinAndSelect('n.blob', 'b')
+      .where('n.owner_id = :owner AND n.dir = :dir AND n.name = :name AND b.md5 = :md5', {
+        owner: caller.userId,
+        dir: toDir(folder),
+        name,
+        md5: md5.toLowerCase(),
+      })
+      .getOne();
+  }
+
+  async list(context: RequestContext, caller: Caller, request: NodeListRequest): Promise<NodePage> {
+    const dir = toDir(request.folder);
+    const query = context.manager
+      .createQueryBuilder(Node, 'n')
+      .leftJoinAndSelect('n.blob', 'b')
+      .where('n.owner_id = :owner', { owner: caller.userId });
+    if (request.recursive) {
+      if (dir !== ROOT) query.andWhere('left(n.dir, :length) = :dir', { length: dir.length, dir });
+    } else {
+      query.andWhere('n.dir = :dir', { dir });
+    }
+    if (request.kind) query.andWhere('n.kind = :kind', { kind: request.kind });
+    const [nodes, totalCount] = await query
+      .orderBy(ORDER_SQL[request.orderBy])
+      .offset(request.offset)
+      .limit(request.limit)
+      .getManyAndCount();
+    return { totalCount, nodes };
+  }
+
+  /** Creates the folder and any missing parents; an existing folder is returned as it is. */
+  async createFolder(context: RequestContext, caller: Caller, path: string): Promise<Node> {
+    const dir = toDir(path);
+    if (dir === ROOT) throw badInput('The root folder always exists');
+    return transactional(context, async (tx) => {
+      await this.ensureFolder(tx, caller.userId, dir);
+      const [parent, name] = ancestorsOf(dir).at(-1)!;
+      return tx.manager.findOneByOrFail(Node, { ownerId: caller.userId, dir: parent, name });
+    });
+  }
+
+  /** Makes sure every folder of `dir` exists (mkdir -p); a file in the way is NAME_TAKEN. */
+  async ensureFolder(context: RequestContext, ownerId: string, dir: string): Promise<void> {
+    for (const [parent, name] of ancestorsOf(dir)) {
+      await context.manager.query(
+        `INSERT INTO nodes (owner_id, kind, dir, name) VALUES ($1, 'folder', $2, $3)
+         ON CONFLICT (owner_id, dir, name) DO NOTHING`,
+        [ownerId, parent, name],
+      );
+      const [existing] = await context.manager.query<{ kind: NodeKind }[]>(
+        `SELECT kind FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = $3`,
+        [ownerId, parent, name],
+      );
+      if (existing.kind !== NodeKind.FOLDER) {
+        throw new AppError(ErrorCode.NAME_TAKEN, `A file named "${name}" is in the way of that folder`);
+      }
+    }
+  }
+
+  /**
+   * Inserts a file node holding one (already counted) reference to `blobId`, settling a name
+   * collision by `policy`. A file with the same name and content already there is returned as it is,
+   * and the extra reference released.
+   */
+  async placeFile(
+    context: RequestContext,
+    ownerId: string,
+    folder: string,
+    requestedName: string,
+    blobId: string,
+    policy: ConflictPolicy,
+  ): Promise<Node> {
+    const dir = toDir(folder);
+    const name = validateName(requestedName);
+    return transactional(context, async (tx) => {
+      await this.ensureFolder(tx, ownerId, dir);
+      const existing = await tx.manager.findOne(Node, {
+        where: { ownerId, dir, name },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (existing?.blobId === blobId) {
+        await this.blobs.releaseReferences(tx, [blobId]);
+        return this.reload(tx, existing.id);
+      }
+      if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
+        await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
+        await this.blobs.releaseReferences(tx, [existing.blobId!]);
+        return this.reload(tx, existing.id);
+      }
+      if (existing && policy !== ConflictPolicy.RENAME) {
+        throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
+      }
+      const freeName = existing ? await this.freeName(tx, ownerId, dir, name) : name;
+      const [inserted] = await tx.manager.query<{ id: string }[]>(
+        `INSERT INTO nodes (owner_id, kind, dir, name, blob_id) VALUES ($1, 'file', $2, $3, $4) RETURNING id`,
+        [ownerId, dir, freeName, blobId],
+      );
+      return this.reload(tx, inserted.id);
+    });
+  }
+
+  async rename(
+    context: RequestContext,
+    caller: Caller,
+    id: string,
+    newName: string,
+    policy: ConflictPolicy,
+  ): Promise<Node> {
+    const name = validateName(newName);
+    return transactional(context, async (tx) => {
+      const node = await this.lockOwned(tx, caller, id);
+      return this.relocate(tx, node, node.dir, name, policy);
+    });
+  }
+
+  async move(
+    context: RequestContext,
+    caller: Caller,
+    id: string,
+    folder: string,
+    policy: ConflictPolicy,
+  ): Promise<Node> {
+    const dir = toDir(folder);
+    return transactional(context, async (tx) => {
+      const node = await this.lockOwned(tx, caller, id);
+      if (node.kind === NodeKind.FOLDER && dir.startsWith(childDirOf(node.dir, node.name))) {
+        throw badInput('A folder cannot be moved into itself');
+      }
+      await this.ensureFolder(tx, caller.userId, dir);
+      return this.relocate(tx, node, dir, node.name, policy);
+    });
+  }
+
+  /** Deletes a file, or a folder with everything in it, releasing their blobs. */
+  async delete(context: RequestContext, caller: Caller, id: string): Promise<void> {
+    await transactional(context, async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)));
+  }
+
+  /** Counts one private download by the owner (spec 001 `dealfile?cmd=pv`). */
+  async recordDownload(context: RequestContext, caller: Caller, id: string): Promise<number> {
+    const [row] = await returningRows<{ pv: number }>(
+      context.manager,
+      `UPDATE nodes SET pv = pv + 1 WHERE id = $1 AND owner_id = $2 AND kind = 'file' RETURNING pv`,
+      [id, caller.userId],
+    );
+    if (!row) throw notFound('File');
+    return row.pv;
+  }
+
+  private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+    const node = await context.manager.findOne(Node, {
+      where: { id, ownerId: caller.userId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!node) throw notFound('File');
+    return node;
+  }
+
+  private async relocate(
+    context: RequestContext,
+    node: Node,
+    dir: string,
+    requestedName: string,
+    policy: ConflictPolicy,
+  ): Promise<Node> {
+    if (node.dir === dir && node.name === requestedName) return this.reload(context, node.id);
+    const occupant = await context.manager.findOne(Node, {
+      where: { ownerId: node.ownerId, dir, name: requestedName },
+      lock: { mode: 'pessimistic_write' },
+    });
+    let name = requestedName;
+    if (occupant) {
+      if (policy === ConflictPolicy.RENAME) {
+        name = await this.freeName(context, node.ownerId, dir, requestedName);
+      } else if (
+        policy === ConflictPolicy.REPLACE &&
+        occupant.kind === NodeKind.FILE &&
+        node.kind === NodeKind.FILE
+      ) {
+        await this.removeTree(context, occupant);
+      } else {
+        throw new AppError(ErrorCode.NAME_TAKEN, `"${requestedName}" already exists in ${dir}`);
+      }
+    }
+    const oldChildren = childDirOf(node.dir, node.name);
+    try {
+      await context.manager.update(Node, { id: node.id }, { dir, name, updatedAt: new Date() });
+    } catch (error) {
+      if (violatedUniqueConstraint(error) === 'nodes_path_key') {
+        throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
+      }
+      throw error;
+    }
+    if (node.kind === NodeKind.FOLDER) {
+      const newChildren = childDirOf(dir, name);
+      await context.manager.query(
+        `UPDATE nodes SET dir = $3 || substr(dir, $4 + 1)
+          WHERE owner_id = $1 AND left(dir, $4) = $2`,
+        [node.ownerId, oldChildren, newChildren, oldChildren.length],
+      );
+    }
+    return this.reload(context, node.id);
+  }
+
+  /** Deletes a locked node and, for a folder, everything below it, inside the caller's transaction. */
+  private async removeTree(context: RequestContext, node: Node): Promise<void> {
+    const children = childDirOf(node.dir, node.name);
+    const descendants =
+      node.kind === NodeKind.FOLDER
+        ? await context.manager.query<{ id: string }[]>(
+            `SELECT id FROM nodes WHERE owner_id = $1 AND left(dir, $2) = $3 FOR UPDATE`,
+            [node.ownerId, children.length, children],
+          )
+        : [];
+    const ids = [node.id, ...descendants.map((row) => row.id)];
+    for (const listener of this.deletionListeners) await listener(context, ids);
+    const deleted = await returningRows<{ blob_id: string | null }>(
+      context.manager,
+      `DELETE FROM nodes WHERE id = ANY($1::uuid[]) RETURNING blob_id`,
+      [ids],
+    );
+    await this.blobs.releaseReferences(
+      context,
+      deleted.flatMap((row) => (row.blob_id ? [row.blob_id] : [])),
+    );
+  }
+
+  /** The first `name (n).ext` not taken in `dir`. */
+  private async freeName(
+    context: RequestContext,
+    ownerId: string,
+    dir: string,
+    name: string,
+  ): Promise<string> {
+    const [stem] = splitName(name);
+    const taken = new Set(
+      (
+        await context.manager.query<{ name: string }[]>(
+          `SELECT name FROM nodes WHERE owner_id = $1 AND dir = $2 AND starts_with(name, $3)`,
+          [ownerId, dir, `${stem.slice(0, 200)}`],
+        )
+      ).map((row) => row.name),
+    );
+    for (let n = 1; ; n += 1) {
+      const candidate = numberedName(name, n);
+      if (!taken.has(candidate)) return candidate;
+    }
+  }
+
+  private reload(context: RequestContext, id: string): Promise<Node> {
+    return context.manager.findOneOrFail(Node, { where: { id }, relations: { blob: true } });
+  }
+}

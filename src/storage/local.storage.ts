@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore, ByteRange, StoredObject } from './blob-store';
+
+const KEY = /^(tmp|blobs)\/[0-9a-f/-]+$/;
+
+/** Files under `DATA_DIR/blobs`: `tmp/<uuid>` while uploading, `blobs/<xx>/<uuid>` once kept. */
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
+    await mkdir(path.join(this.root, 'blobs'), { recursive: true });
+  }
+
+  async destroy(): Promise<void> {}
+
+  async writeTemporary(source: Readable): Promise<StoredObject> {
+    const key = `tmp/${randomUUID()}`;
+    const file = this.pathOf(key);
+    try {
+      // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
+      await pipeline(
+        source,
+        createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 }),
+      );
+      const { size, mtime } = await stat(file);
+      return { key, size, modifiedAt: mtime };
+    } catch (error) {
+      await unlink(file).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async promote(temporaryKey: string): Promise<string> {
+    const id = randomUUID();
+    const key = `blobs/${id.slice(0, 2)}/${id}`;
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(this.pathOf(temporaryKey), target);
+    await syncDirectory(path.dirname(target));
+    return key;
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    const file = this.pathOf(key);
+    // Open first so a missing object fails here, not mid-response.
+    const handle = await open(file, 'r');
+    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+  }
+
+  async stat(key: string): Promise<StoredObject | null> {
+    try {
+      const { size, mtime } = await stat(this.pathOf(key));
+      return { key, size, modifiedAt: mtime };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  async *list(prefix: 'tmp/' | 'blobs/'): AsyncIterable<StoredObject> {
+    yield* this.walk(prefix.slice(0, -1));
+  }
+
+  private async *walk(relative: string): AsyncIterable<StoredObject> {
+    let directory;
+    try {
+      directory = await opendir(path.join(this.root, relative));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for await (const entry of directory) {
+      const key = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        yield* this.walk(key);
+      } else if (entry.isFile()) {
+        const found = await this.stat(key);
+        if (found) yield found;
+      }
+    }
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key) || key.includes('..')) throw new Error(`Not a storage key: ${key}`);
+    return path.join(this.root, key);
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

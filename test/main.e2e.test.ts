@@ -1,0 +1,263 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The real entry point, as a user runs it: `node dist/main.js` (built by `npm test` before jest runs)
+ * with nothing configured but a port and a data directory, so it runs its own embedded PostgreSQL.
+ */
+const REPO_ROOT = path.resolve(__dirname, '..');
+const ENTRY_POINT = 'dist/main.js';
+const PASSWORD_MD5 = 'e10adc3949ba59abbe56e057f20f883e';
+
+jest.setTimeout(120_000);
+
+interface RunningMain {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  /** The tail of both streams, for a failure message. */
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node dist/main.js` with a clean environment: only PATH, HOME and the settings given. */
+function startMain(settings: Record<string, string>): RunningMain {
+  const child = spawn(process.execPath, [ENTRY_POINT], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), ...settings },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    url: `http://127.0.0.1:${settings.PORT}`,
+    stderr: () => stderr,
+    output: () => `--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`,
+    exited,
+  };
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the exit, or with 'timeout' when the process is still running after `ms`. */
+async function exitWithin<Exit>(exited: Promise<Exit>, ms: number): Promise<Exit | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls GET /healthz until it answers 200; fails early, with the output, if the process exits. */
+async function waitUntilHealthy(main: RunningMain, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exit: { code: number | null } | undefined;
+  void main.exited.then((result) => (exit = result));
+  while (Date.now() < deadline && !exit) {
+    const status = await fetch(`${main.url}/healthz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await delay(250);
+  }
+  throw new Error(
+    `${ENTRY_POINT} was not healthy ${exit ? `(it exited with ${exit.code})` : `within ${timeoutMs} ms`}\n${main.output()}`,
+  );
+}
+
+async function postJson(main: RunningMain, route: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${main.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** The pid postgres recorded for this data directory, or null when it is not running. */
+async function postgresPid(dataDir: string): Promise<number | null> {
+  try {
+    return Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM and waits for the exit; fails with the output when it takes longer than `ms`. */
+async function stopWithSigterm(main: RunningMain, ms = 20_000) {
+  main.child.kill('SIGTERM');
+  const exit = await exitWithin(main.exited, ms);
+  if (exit === 'timeout')
+    throw new Error(`${ENTRY_POINT} did not exit within ${ms} ms of SIGTERM\n${main.output()}`);
+  return exit;
+}
+
+/** A POST whose body is sent in two parts, so the request is in flight for as long as we wait. */
+function startSlowPost(main: RunningMain, route: string, body: string) {
+  let request!: ClientRequest;
+  const answer = new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+    request = httpRequest(
+      `${main.url}${route}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+  });
+  const half = Math.floor(body.length / 2);
+  request.write(body.slice(0, half));
+  return { answer, finish: () => request.end(body.slice(half)) };
+}
+
+describe(`node ${ENTRY_POINT} on an embedded PostgreSQL`, () => {
+  let dataDir: string;
+  let port: number;
+  let main: RunningMain | undefined;
+
+  const start = () => {
+    main = startMain({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    return main;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(REPO_ROOT, ENTRY_POINT))) {
+      throw new Error(`${ENTRY_POINT} is missing: run \`npm run build\` (npm test does) before jest`);
+    }
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-e2e-'));
+    // As root the embedded server runs as the `postgres` user, which must be able to traverse this.
+    await chmod(dataDir, 0o755);
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    if (main && main.child.exitCode === null && main.child.signalCode === null) {
+      main.child.kill('SIGKILL');
+      await main.exited;
+    }
+    const orphan = await postgresPid(dataDir);
+    if (orphan && isAlive(orphan)) {
+      process.kill(orphan, 'SIGINT');
+      for (let waited = 0; waited < 30_000 && isAlive(orphan); waited += 100) await delay(100);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts with nothing configured, creating its database, and answers /healthz with 200', async () => {
+    await waitUntilHealthy(start());
+    expect(await postgresPid(dataDir)).toEqual(expect.any(Number));
+    const health = await fetch(`${main!.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+  });
+
+  it('registers a user through the image-host API', async () => {
+    const registered = await postJson(main!, '/api/reg', {
+      userName: 'e2e',
+      nickName: 'e',
+      firstPwd: PASSWORD_MD5,
+    });
+    expect(registered).toEqual({ code: 0 });
+  });
+
+  it('on SIGTERM, finishes the request in flight, refuses new ones, exits 0 and stops its PostgreSQL', async () => {
+    const postgres = (await postgresPid(dataDir))!;
+    expect(isAlive(postgres)).toBe(true);
+
+    const inFlight = startSlowPost(main!, '/api/login', JSON.stringify({ user: 'e2e', pwd: PASSWORD_MD5 }));
+    await delay(500);
+    main!.child.kill('SIGTERM');
+    await delay(500);
+    expect(await exitWithin(main!.exited, 0)).toBe('timeout');
+    const refused = await fetch(`${main!.url}/healthz`).then(
+      (response) => `answered ${response.status}`,
+      () => 'refused',
+    );
+    expect(refused).toBe('refused');
+
+    inFlight.finish();
+    const answer = await inFlight.answer;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ code: 0, token: expect.stringMatching(/^[0-9a-f]{32}$/) });
+
+    // Promptly: the connection, idle once answered, must not hold the drain for its keep-alive timeout.
+    expect(await exitWithin(main!.exited, 3_000)).toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    expect(isAlive(postgres)).toBe(false);
+  });
+
+  it('reuses the data on a second start: the user registered before can log in', async () => {
+    await waitUntilHealthy(start());
+    const login = await postJson(main!, '/api/login', { user: 'e2e', pwd: PASSWORD_MD5 });
+    expect(login).toEqual({ code: 0, token: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it('stops cleanly again on SIGTERM', async () => {
+    const exit = await stopWithSigterm(main!);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+});
+
+describe(`node ${ENTRY_POINT} with a malformed setting`, () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-e2e-bad-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it.each([
+    ['PORT', { PORT: 'notaport' }],
+    ['TIME_ZONE', { TIME_ZONE: 'Mars/Olympus' }],
+  ])('exits non-zero at once, naming %s on stderr', async (variable, setting) => {
+    const run = startMain({ DATA_DIR: dataDir, LOG_LEVEL: 'info', ...setting });
+    const exit = await exitWithin(run.exited, 10_000);
+    if (exit === 'timeout') run.child.kill('SIGKILL');
+
+    expect(exit).toEqual({ code: expect.any(Number), signal: null });
+    expect(exit).not.toEqual({ code: 0, signal: null });
+    expect(run.stderr()).toMatch(new RegExp(`^\\s*${variable}: `, 'm'));
+  });
+});
