@@ -13,6 +13,7 @@ import type { RequestContext } from './context';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { fileDownloadRoutes } from './http/file-download.routes';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
+import { publicFileRoutes } from './http/public-file.routes';
 import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
 import { imageHostRouter } from './legacy-rest/imagehost/router';
@@ -23,6 +24,7 @@ import { createServices } from './services';
 import type { BlobService } from './services/blob.service';
 import { createBlobStore } from './storage';
 import { playgroundRouter } from './web/playground';
+import { sharePageRouter } from './web/share-page';
 
 export interface AppDependencies {
   config: Config;
@@ -63,6 +65,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     secret: dependencies.secret,
     publicUrl: config.PUBLIC_URL,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    redis,
   });
   const contexts = new RequestContextFactory(dataSource, services.auth, logger);
   const sweeper = startSweeper(services.blobs, contexts.background(), logger);
@@ -115,12 +118,16 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   app.use('/graphql', playgroundRouter());
   app.use(
     '/graphql',
-    graphqlUploadExpress({ maxFileSize: config.MAX_UPLOAD_BYTES, maxFiles: 1 }),
+    // Busboy counts reaching its limit as truncation: one byte more lets a file of exactly
+    // MAX_UPLOAD_BYTES through, and ingest refuses anything beyond.
+    graphqlUploadExpress({ maxFileSize: config.MAX_UPLOAD_BYTES + 1, maxFiles: 1 }),
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
   app.use(fileDownloadRoutes(services.nodes, store, services.signer, contexts));
-  app.use('/api', imageHostRouter(executor));
+  app.use(publicFileRoutes(services.shares, services.pictureShares, store, contexts));
+  app.use(sharePageRouter(executor, config.TIME_ZONE));
+  app.use('/api', imageHostRouter(executor, { timeZone: config.TIME_ZONE }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

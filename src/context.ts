@@ -13,6 +13,8 @@ export type AfterCommitTask = () => Promise<void>;
 
 export interface Transaction {
   afterCommit(task: AfterCommitTask): void;
+  /** Undoes what the database cannot roll back itself (bytes stored for a row that never committed). */
+  afterRollback(task: AfterCommitTask): void;
 }
 
 /**

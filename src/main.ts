@@ -33,6 +33,14 @@ async function main(): Promise<void> {
     }
   };
 
+  // A signal during start-up is held until the server is up, then handled like any other: stopping
+  // half-started pieces (an embedded postgres mid-launch) from a signal handler would race them.
+  let stop: ((signal: string) => void) | null = null;
+  let pendingSignal: string | null = null;
+  const onSignal = (signal: string) => (stop ? stop(signal) : (pendingSignal = signal));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   try {
     await mkdir(config.DATA_DIR, { recursive: true });
     const secret = await loadSecret(config.SECRET, config.DATA_DIR);
@@ -70,7 +78,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.PORT, url: config.PUBLIC_URL }, 'Picvault is ready');
 
     let stopping = false;
-    const stop = (signal: string) => {
+    stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'draining requests and shutting down');
@@ -88,8 +96,7 @@ async function main(): Promise<void> {
       });
       server.closeIdleConnections();
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    if (pendingSignal) stop(pendingSignal);
   } catch (error) {
     logger.fatal({ err: error }, 'Picvault could not start');
     await cleanUp();

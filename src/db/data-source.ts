@@ -2,15 +2,18 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Blob } from '../entities/blob.entity';
 import { Node } from '../entities/node.entity';
+import { PictureShare } from '../entities/picture-share.entity';
 import { Session } from '../entities/session.entity';
+import { Share } from '../entities/share.entity';
 import { User } from '../entities/user.entity';
 import { Accounts1732400000000 } from './migrations/1732400000000-accounts';
 import { Files1732500000000 } from './migrations/1732500000000-files';
+import { Shares1732600000000 } from './migrations/1732600000000-shares';
 
 const MIGRATION_LOCK_ID = 7261001;
 
-export const entities = [User, Session, Blob, Node];
-export const migrations = [Accounts1732400000000, Files1732500000000];
+export const entities = [User, Session, Blob, Node, Share, PictureShare];
+export const migrations = [Accounts1732400000000, Files1732500000000, Shares1732600000000];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

@@ -9,18 +9,45 @@ export async function transactional<T>(
   work: (context: RequestContext) => Promise<T>,
 ): Promise<T> {
   if (context.transaction) return work(context);
-  const tasks: AfterCommitTask[] = [];
-  const result = await context.manager.transaction((manager) =>
-    work({ ...context, manager, transaction: { afterCommit: (task) => tasks.push(task) } }),
-  );
+  const committed: AfterCommitTask[] = [];
+  const rolledBack: AfterCommitTask[] = [];
+  let result: T;
+  try {
+    result = await context.manager.transaction((manager) =>
+      work({
+        ...context,
+        manager,
+        transaction: {
+          afterCommit: (task) => committed.push(task),
+          afterRollback: (task) => rolledBack.push(task),
+        },
+      }),
+    );
+  } catch (error) {
+    await runTasks(context, rolledBack, 'after-rollback');
+    throw error;
+  }
+  await runTasks(context, committed, 'after-commit');
+  return result;
+}
+
+/** Runs every task even when one fails: each failure is logged, none reaches the caller. */
+async function runTasks(context: RequestContext, tasks: AfterCommitTask[], kind: string): Promise<void> {
   for (const task of tasks) {
     try {
       await task();
     } catch (error) {
-      context.log.error({ err: error }, 'after-commit task failed');
+      context.log.error({ err: error }, `${kind} task failed`);
     }
   }
-  return result;
+}
+
+/**
+ * Runs `task` if the current transaction rolls back. Without a transaction there is nothing to roll
+ * back: whatever was written has already taken effect, so the task is dropped.
+ */
+export function afterRollback(context: RequestContext, task: AfterCommitTask): void {
+  context.transaction?.afterRollback(task);
 }
 
 /** Runs `task` after the current transaction commits, or now when there is none. */

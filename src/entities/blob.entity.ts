@@ -1,3 +1,4 @@
+import { bigintAsNumber } from './bigint.transformer';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Stored content, kept once however many files refer to it. */
@@ -14,7 +15,7 @@ export class Blob {
 
   @Column({
     type: 'bigint',
-    transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
+    transformer: bigintAsNumber,
   })
   size!: number;
 

@@ -94,8 +94,6 @@ export class NodeResolver {
   @Authorized()
   @Mutation(() => NodeType, { description: 'Counts one download of the caller’s own file.' })
   async recordDownload(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs) {
-    const caller = callerOf(context);
-    await this.nodes.recordDownload(context, caller, id);
-    return this.view(await this.nodes.findOwnedNodeOrThrow(context, caller, id));
+    return this.view(await this.nodes.recordDownload(context, callerOf(context), id));
   }
 }

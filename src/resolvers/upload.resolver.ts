@@ -28,11 +28,13 @@ export class UploadResolver {
     const caller = callerOf(context);
     const upload = await file;
     const node = await this.uploads.upload(context, caller, upload.createReadStream(), {
-      name: args.name ?? upload.filename,
+      // A part may carry no file name at all; '' is then refused as a name like any other bad one.
+      name: args.name ?? upload.filename ?? '',
       folder: args.folder,
       onConflict: args.onConflict,
-      md5: args.md5,
-      size: args.size,
+      // An explicit null is how GraphQL clients say "not given".
+      md5: args.md5 ?? undefined,
+      size: args.size ?? undefined,
     });
     return NodeType.from(node, this.links.downloadUrl(node));
   }

@@ -1,13 +1,13 @@
-import { IsInt, IsOptional, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ArgsType, Field, Float, ID, Int } from 'type-graphql';
+import { IsInt, IsOptional, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, Float, ID } from 'type-graphql';
 import { NodeKind } from '../entities/node.entity';
+import { PageArgs } from './page.args';
 import { ConflictPolicy, NodeOrder } from '../services/node.service';
 
-const MD5_HEX = /^[0-9a-fA-F]{32}$/;
-export const MAX_PAGE_SIZE = 1000;
+export const MD5_HEX = /^[0-9a-fA-F]{32}$/;
 
 @ArgsType()
-export class NodeListArgs {
+export class NodeListArgs extends PageArgs {
   @Field(() => String, { defaultValue: '/' })
   @MaxLength(4096)
   folder!: string;
@@ -23,22 +23,11 @@ export class NodeListArgs {
 
   @Field(() => NodeOrder, { defaultValue: NodeOrder.CREATED })
   orderBy!: NodeOrder;
-
-  @Field(() => Int, { defaultValue: 0 })
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset!: number;
-
-  @Field(() => Int, { defaultValue: 50 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit!: number;
 }
 
+/** A file as spec 001 names it: by its content's md5 and its name. */
 @ArgsType()
-export class FindFileArgs {
+export class FileContentArgs {
   @Field(() => String)
   @Matches(MD5_HEX, { message: 'md5 must be 32 hex characters' })
   md5!: string;
@@ -46,7 +35,10 @@ export class FindFileArgs {
   @Field(() => String)
   @Length(1, 255)
   name!: string;
+}
 
+@ArgsType()
+export class FindFileArgs extends FileContentArgs {
   @Field(() => String, { defaultValue: '/' })
   @MaxLength(4096)
   folder!: string;
@@ -103,13 +95,13 @@ export class UploadFileArgs {
   @Field(() => String, { nullable: true, description: 'If given, the bytes must have this md5.' })
   @IsOptional()
   @Matches(MD5_HEX, { message: 'md5 must be 32 hex characters' })
-  md5?: string;
+  md5?: string | null;
 
   @Field(() => Float, { nullable: true, description: 'If given, the bytes must be this many.' })
   @IsOptional()
   @IsInt()
   @Min(0)
-  size?: number;
+  size?: number | null;
 }
 
 @ArgsType()

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../context';
 import { returningRows } from '../db/returning';
-import { afterCommit } from '../db/transaction';
+import { afterCommit, afterRollback } from '../db/transaction';
 import type { Logger } from '../logger';
 import type { BlobStore } from '../storage/blob-store';
 import type { IngestedContent } from './ingest';
@@ -30,6 +30,9 @@ export class BlobService {
       return existing.id;
     }
     const storageKey = await this.store.promote(content.temporaryKey);
+    // The row pointing at these bytes may never commit (a name conflict, a lost connection): then they
+    // go at once rather than wait an hour for the sweeper.
+    afterRollback(context, () => this.store.delete(storageKey));
     // A concurrent upload of the same bytes may have inserted first: then count ours as a reference to
     // its blob and drop the copy we just kept.
     const [row] = await context.manager.query<{ id: string; storage_key: string }[]>(
@@ -79,17 +82,22 @@ export class BlobService {
     if (blobIds.length === 0) return;
     const counts = new Map<string, number>();
     for (const id of blobIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    // Two statements, not one: a DELETE cannot see rows updated by a CTE of its own statement, so it
+    // would silently skip them. The UPDATE's row locks keep new references out until commit.
+    const released = await returningRows<{ id: string; ref_count: number }>(
+      context.manager,
+      `UPDATE blobs b SET ref_count = b.ref_count - r.n
+         FROM unnest($1::uuid[], $2::int[]) AS r(id, n)
+        WHERE b.id = r.id
+        RETURNING b.id, b.ref_count`,
+      [[...counts.keys()], [...counts.values()]],
+    );
+    const emptied = released.filter((row) => row.ref_count === 0).map((row) => row.id);
+    if (emptied.length === 0) return;
     const unreferenced = await returningRows<{ storage_key: string }>(
       context.manager,
-      `WITH released AS (
-         UPDATE blobs b SET ref_count = b.ref_count - r.n
-           FROM unnest($1::uuid[], $2::int[]) AS r(id, n)
-          WHERE b.id = r.id
-          RETURNING b.id, b.ref_count
-       )
-       DELETE FROM blobs WHERE id IN (SELECT id FROM released WHERE ref_count = 0)
-       RETURNING storage_key`,
-      [[...counts.keys()], [...counts.values()]],
+      `DELETE FROM blobs WHERE id = ANY($1::uuid[]) RETURNING storage_key`,
+      [emptied],
     );
     for (const { storage_key: key } of unreferenced) {
       await afterCommit(context, () => this.store.delete(key));

@@ -88,10 +88,17 @@ function jpeg(head: Buffer): SniffedContent | null {
 
 const SNIFFERS = [png, jpeg, gif, webp, bmp];
 
+/** The columns are Postgres `int`: a header claiming more, or no pixel at all, is not believed. */
+const MAX_DIMENSION = 0x7fffffff;
+const plausible = (n: number | null) => n !== null && n >= 1 && n <= MAX_DIMENSION;
+
 export function sniffContent(head: Buffer): SniffedContent {
   for (const sniff of SNIFFERS) {
     const found = sniff(head);
-    if (found) return found;
+    if (!found) continue;
+    return plausible(found.width) && plausible(found.height)
+      ? found
+      : { ...found, width: null, height: null };
   }
   return UNKNOWN;
 }

@@ -1,18 +1,12 @@
 import argon2 from 'argon2';
 import { createHash, randomBytes } from 'node:crypto';
 
-const MD5_HEX = /^[0-9a-f]{32}$/;
-
 export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-export function isMd5Hex(value: string): boolean {
-  return MD5_HEX.test(value);
 }
 
 /** 128 random bits as 32 lowercase hex characters: the shape legacy clients expect of a token. */

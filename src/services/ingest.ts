@@ -20,6 +20,9 @@ export interface IngestedContent extends SniffedContent {
   sha256: string;
 }
 
+const tooLarge = (limit: number) =>
+  new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The upload is larger than ${limit} bytes`);
+
 /** Counts and hashes the bytes as they pass, and keeps the first few for sniffing. */
 class Fingerprint extends Transform {
   readonly md5: Hash = createHash('md5');
@@ -35,7 +38,7 @@ class Fingerprint extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
     if (this.size > this.limit) {
-      done(new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The upload is larger than ${this.limit} bytes`));
+      done(tooLarge(this.limit));
       return;
     }
     this.md5.update(chunk);
@@ -72,10 +75,15 @@ export async function ingest(
   const limit = Math.min(expected.maxBytes, expected.size ?? Number.POSITIVE_INFINITY);
   const fingerprint = new Fingerprint(limit);
   source.on('error', (error) => fingerprint.destroy(sourceFailure(error)));
+  // Busboy cuts a file at its size limit and emits `limit` instead of an error, and graphql-upload-minimal
+  // then unpipes it: the bytes would look complete, or never end. Its limit must be one byte above ours.
+  source.once('limit', () => fingerprint.destroy(tooLarge(expected.maxBytes)));
   let stored;
   try {
     stored = await store.writeTemporary(source.pipe(fingerprint));
   } catch (error) {
+    // Discard the rest of the file, so that the request carrying it can still be read to its end.
+    source.resume();
     const failure = sourceFailure(error);
     if (
       failure.code === ErrorCode.PAYLOAD_TOO_LARGE &&

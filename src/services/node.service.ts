@@ -41,23 +41,32 @@ export interface NodePage {
 /** Runs inside the transaction that deletes nodes, before they go (shares, rankings). */
 export type NodeDeletionListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
 
+/** Runs inside the transaction that renamed files or replaced their content (shares follow them). */
+export type FileChangeListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const ORDER_SQL: Record<NodeOrder, string> = {
-  [NodeOrder.CREATED]: 'n.created_at DESC, n.id',
-  [NodeOrder.NAME]: 'n.kind DESC, n.name, n.id',
-  [NodeOrder.PV_ASC]: 'n.pv ASC, n.created_at DESC, n.id',
-  [NodeOrder.PV_DESC]: 'n.pv DESC, n.created_at DESC, n.id',
+// Property paths, not SQL: with a join and a page, TypeORM pages the ids first and needs to map them.
+const ORDER: Record<NodeOrder, Record<string, 'ASC' | 'DESC'>> = {
+  [NodeOrder.CREATED]: { 'n.createdAt': 'DESC', 'n.id': 'ASC' },
+  [NodeOrder.NAME]: { 'n.kind': 'DESC', 'n.name': 'ASC', 'n.id': 'ASC' },
+  [NodeOrder.PV_ASC]: { 'n.pv': 'ASC', 'n.createdAt': 'DESC', 'n.id': 'ASC' },
+  [NodeOrder.PV_DESC]: { 'n.pv': 'DESC', 'n.createdAt': 'DESC', 'n.id': 'ASC' },
 };
 
 /** A user's tree of files and folders. Every method checks that the caller owns what it touches. */
 export class NodeService {
   private readonly deletionListeners: NodeDeletionListener[] = [];
+  private readonly changeListeners: FileChangeListener[] = [];
 
   constructor(private readonly blobs: BlobService) {}
 
   onDeletion(listener: NodeDeletionListener): void {
     this.deletionListeners.push(listener);
+  }
+
+  onFileChange(listener: FileChangeListener): void {
+    this.changeListeners.push(listener);
   }
 
   /** The caller's node with this id and its blob; NOT_FOUND for anyone else's. */
@@ -109,7 +118,7 @@ export class NodeService {
     }
     if (request.kind) query.andWhere('n.kind = :kind', { kind: request.kind });
     const [nodes, totalCount] = await query
-      .orderBy(ORDER_SQL[request.orderBy])
+      .orderBy(ORDER[request.orderBy])
       .offset(request.offset)
       .limit(request.limit)
       .getManyAndCount();
@@ -162,28 +171,34 @@ export class NodeService {
     const name = validateName(requestedName);
     return transactional(context, async (tx) => {
       await this.ensureFolder(tx, ownerId, dir);
-      const existing = await tx.manager.findOne(Node, {
-        where: { ownerId, dir, name },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (existing?.blobId === blobId) {
-        await this.blobs.releaseReferences(tx, [blobId]);
-        return this.reload(tx, existing.id);
+      // A concurrent upload may take the name between our look and our insert; the insert then waits
+      // for it, does nothing, and we settle the collision again against what it committed.
+      for (;;) {
+        const existing = await tx.manager.findOne(Node, {
+          where: { ownerId, dir, name },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (existing?.blobId === blobId) {
+          await this.blobs.releaseReferences(tx, [blobId]);
+          return this.reload(tx, existing.id);
+        }
+        if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
+          await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
+          await this.blobs.releaseReferences(tx, [existing.blobId!]);
+          for (const listener of this.changeListeners) await listener(tx, [existing.id]);
+          return this.reload(tx, existing.id);
+        }
+        if (existing && policy !== ConflictPolicy.RENAME) {
+          throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
+        }
+        const freeName = existing ? await this.freeName(tx, ownerId, dir, name) : name;
+        const [inserted] = await tx.manager.query<{ id: string }[]>(
+          `INSERT INTO nodes (owner_id, kind, dir, name, blob_id) VALUES ($1, 'file', $2, $3, $4)
+           ON CONFLICT (owner_id, dir, name) DO NOTHING RETURNING id`,
+          [ownerId, dir, freeName, blobId],
+        );
+        if (inserted) return this.reload(tx, inserted.id);
       }
-      if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
-        await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
-        await this.blobs.releaseReferences(tx, [existing.blobId!]);
-        return this.reload(tx, existing.id);
-      }
-      if (existing && policy !== ConflictPolicy.RENAME) {
-        throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
-      }
-      const freeName = existing ? await this.freeName(tx, ownerId, dir, name) : name;
-      const [inserted] = await tx.manager.query<{ id: string }[]>(
-        `INSERT INTO nodes (owner_id, kind, dir, name, blob_id) VALUES ($1, 'file', $2, $3, $4) RETURNING id`,
-        [ownerId, dir, freeName, blobId],
-      );
-      return this.reload(tx, inserted.id);
     });
   }
 
@@ -224,15 +239,18 @@ export class NodeService {
     await transactional(context, async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)));
   }
 
-  /** Counts one private download by the owner (spec 001 `dealfile?cmd=pv`). */
-  async recordDownload(context: RequestContext, caller: Caller, id: string): Promise<number> {
-    const [row] = await returningRows<{ pv: number }>(
-      context.manager,
-      `UPDATE nodes SET pv = pv + 1 WHERE id = $1 AND owner_id = $2 AND kind = 'file' RETURNING pv`,
-      [id, caller.userId],
-    );
-    if (!row) throw notFound('File');
-    return row.pv;
+  /** Counts one private download by the owner (spec 001 `dealfile?cmd=pv`); the file as counted. */
+  async recordDownload(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+    return transactional(context, async (tx) => {
+      const [row] = await returningRows<{ id: string }>(
+        tx.manager,
+        `UPDATE nodes SET pv = pv + 1 WHERE id = $1 AND owner_id = $2 AND kind = 'file' RETURNING id`,
+        [id, caller.userId],
+      );
+      if (!row) throw notFound('File');
+      // The row stays locked until commit, so no concurrent count can slip in before this read.
+      return this.reload(tx, row.id);
+    });
   }
 
   private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<Node> {
@@ -278,6 +296,9 @@ export class NodeService {
         throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
       }
       throw error;
+    }
+    if (node.kind === NodeKind.FILE && name !== node.name) {
+      for (const listener of this.changeListeners) await listener(context, [node.id]);
     }
     if (node.kind === NodeKind.FOLDER) {
       const newChildren = childDirOf(dir, name);

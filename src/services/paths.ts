@@ -48,9 +48,3 @@ export function numberedName(name: string, n: number): string {
   const suffix = ` (${n})`;
   return `${stem.slice(0, 255 - suffix.length - extension.length)}${suffix}${extension}`;
 }
-
-/** The lower-case extension of a name, or null when it has none (spec 001 `type`). */
-export function extensionOf(name: string): string | null {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : null;
-}

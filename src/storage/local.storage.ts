@@ -6,7 +6,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, ByteRange, StoredObject } from './blob-store';
 
-const KEY = /^(tmp|blobs)\/[0-9a-f/-]+$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** Exactly the keys this store makes, so no other path (`..`, absolute, a stray file) can be named. */
+const KEY = new RegExp(`^(tmp/${UUID}|blobs/[0-9a-f]{2}/${UUID})$`);
 
 /** Files under `DATA_DIR/blobs`: `tmp/<uuid>` while uploading, `blobs/<xx>/<uuid>` once kept. */
 export class LocalBlobStore implements BlobStore {
@@ -87,7 +89,7 @@ export class LocalBlobStore implements BlobStore {
       const key = `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
         yield* this.walk(key);
-      } else if (entry.isFile()) {
+      } else if (entry.isFile() && KEY.test(key)) {
         const found = await this.stat(key);
         if (found) yield found;
       }
@@ -95,7 +97,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key) || key.includes('..')) throw new Error(`Not a storage key: ${key}`);
+    if (!KEY.test(key)) throw new Error(`Not a storage key: ${key}`);
     return path.join(this.root, key);
   }
 }

@@ -2,6 +2,10 @@ import { Router, type ErrorRequestHandler } from 'express';
 import { clientErrorStatus } from '../../http/errors';
 import type { Executor } from '../execute';
 import { accountRoutes } from './accounts.routes';
+import { fileRoutes } from './files.routes';
+import { sharePictureRoutes } from './sharepic.routes';
+import { shareRoutes } from './shares.routes';
+import { uploadRoutes } from './upload.routes';
 import { imageHostCode } from './codes';
 import { ErrorCode } from '../../schema/error-code';
 
@@ -14,10 +18,19 @@ const answerWithCode: ErrorRequestHandler = (error, request, response, _next) =>
     .json({ code: imageHostCode(clientMistake ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL) });
 };
 
+export interface ImageHostOptions {
+  /** IANA zone of the times in answers (config `TIME_ZONE`). */
+  timeZone: string;
+}
+
 /** The image-host API of spec 001, mounted at `/api`. */
-export function imageHostRouter(executor: Executor): Router {
+export function imageHostRouter(executor: Executor, options: ImageHostOptions): Router {
   const router = Router();
   router.use(accountRoutes(executor));
+  router.use(fileRoutes(executor, options.timeZone));
+  router.use(shareRoutes(executor, options.timeZone));
+  router.use(sharePictureRoutes(executor, options.timeZone));
+  router.use(uploadRoutes(executor));
   router.use(answerWithCode);
   return router;
 }

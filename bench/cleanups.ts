@@ -1,0 +1,28 @@
+/**
+ * What the run has created, undone newest first: on success, on failure, on Ctrl-C and when the
+ * watchdog fires, so no database, Redis key, temporary file or process outlives the run.
+ */
+export class Cleanups {
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
+
+  add(name: string, run: () => Promise<unknown>): void {
+    this.steps.push({ name, run });
+  }
+
+  /** Runs the newest step registered under `name` now, instead of at the end. */
+  async runNow(name: string): Promise<void> {
+    const index = this.steps.map((step) => step.name).lastIndexOf(name);
+    if (index < 0) return;
+    const [step] = this.steps.splice(index, 1);
+    await step.run();
+  }
+
+  async runAll(): Promise<void> {
+    while (this.steps.length) {
+      const step = this.steps.pop()!;
+      await step.run().catch((error: unknown) => {
+        process.stderr.write(`cleanup "${step.name}" failed: ${(error as Error).message}\n`);
+      });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface JsonRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  agent?: http.Agent;
+  timeoutMs?: number;
+}
+
+/** One request whose answer is read whole and parsed as JSON (or kept as text when it is not JSON). */
+export function requestJson(url: string, options: JsonRequest = {}): Promise<JsonResponse> {
+  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+  return send(
+    url,
+    {
+      method: options.method ?? (payload ? 'POST' : 'GET'),
+      agent: options.agent,
+      timeout: options.timeoutMs ?? 30_000,
+      headers: {
+        ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        ...options.headers,
+      },
+    },
+    payload ? Readable.from([payload]) : undefined,
+  );
+}
+
+/**
+ * Streams `parts` (strings, buffers, and whole files by path) as one request body of known length:
+ * the bytes of a file are read as they are sent, never held in memory.
+ */
+export function postStream(
+  url: string,
+  headers: Record<string, string>,
+  parts: (string | Buffer | Readable)[],
+  length: number,
+  timeoutMs: number,
+): Promise<JsonResponse> {
+  async function* body() {
+    for (const part of parts) {
+      if (part instanceof Readable) yield* part;
+      else yield typeof part === 'string' ? Buffer.from(part) : part;
+    }
+  }
+  return send(
+    url,
+    { method: 'POST', timeout: timeoutMs, headers: { ...headers, 'content-length': String(length) } },
+    Readable.from(body(), { objectMode: false }),
+  );
+}
+
+function send(url: string, options: http.RequestOptions, body: Readable | undefined): Promise<JsonResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // Not JSON: the caller sees the text, which is what a failure report needs.
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url} in time`)));
+    request.on('error', reject);
+    if (body) pipeline(body, request).catch(reject);
+    else request.end();
+  });
+}
+
+/** Downloads `url` to nowhere and returns how many bytes arrived. */
+export function download(url: string, timeoutMs: number): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { timeout: timeoutMs }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('error', reject);
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`download of ${url} took too long`)));
+    request.on('error', reject);
+  });
+}

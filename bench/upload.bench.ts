@@ -1,0 +1,343 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Cleanups } from './cleanups';
+import { download, postStream, requestJson, type JsonResponse } from './http-client';
+import { runLoad } from './load';
+import {
+  createDatabase,
+  redisPrefix,
+  routeExists,
+  signUp,
+  startPicvault,
+  temporaryDirectory,
+} from './picvault';
+import { freePort, startNodeServer, withRssSampling, type ChildServer } from './processes';
+import {
+  belowCheck,
+  formatMegabytes,
+  formatRate,
+  loadRow,
+  megabytesPerSecond,
+  ratioCheck,
+  section,
+  unavailable,
+  type Row,
+} from './report';
+
+const FILE_BYTES = Number(process.env.BENCH_UPLOAD_BYTES || 1024 ** 3);
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+const RSS_GROWTH_LIMIT = 100e6;
+/** Each byte figure is the best of this many runs, interleaved: the machine is shared. */
+const REPEATS = Number(process.env.BENCH_REPEATS || 2);
+const INSTANT_UPLOADS = { count: 2000, concurrency: 16, maxSeconds: 120 };
+const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
+
+interface SourceFile {
+  path: string;
+  size: number;
+  md5: string;
+}
+
+/** Random bytes written once, 1 MiB at a time, hashed as they are written. */
+async function generateFile(file: string, size: number): Promise<SourceFile> {
+  const md5 = createHash('md5');
+  const handle = await open(file, 'wx');
+  try {
+    for (let written = 0; written < size;) {
+      const chunk = randomBytes(Math.min(1 << 20, size - written));
+      md5.update(chunk);
+      await handle.write(chunk);
+      written += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { path: file, size, md5: md5.digest('hex') };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** `dd … conv=fsync`: the kernel's own copy, through the page cache, flushed to disk at the end. */
+async function ddWrite(source: SourceFile, target: string): Promise<number> {
+  const { seconds } = await timed(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const dd = spawn('dd', [`if=${source.path}`, `of=${target}`, 'bs=1M', 'conv=fsync'], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        dd.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        dd.on('error', reject);
+        dd.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dd failed: ${stderr}`))));
+      }),
+  );
+  await rm(target, { force: true });
+  return megabytesPerSecond(source.size, seconds);
+}
+
+async function plainRead(source: SourceFile): Promise<number> {
+  const { seconds } = await timed(async () => {
+    for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 })) void chunk;
+  });
+  return megabytesPerSecond(source.size, seconds);
+}
+
+interface UploadRun {
+  seconds: number;
+  rssGrowth: number;
+  cpuSeconds: number;
+  answer: JsonResponse;
+}
+
+async function measuredUpload(server: ChildServer, send: () => Promise<JsonResponse>): Promise<UploadRun> {
+  const { result, before, peak, cpuSeconds } = await withRssSampling(server.pid, () => timed(send));
+  return { seconds: result.seconds, answer: result.result, rssGrowth: peak - before, cpuSeconds };
+}
+
+/** Of repeated runs: the fastest time, the least CPU, and the largest RSS growth (the worst case). */
+function bestOf(runs: UploadRun[]): UploadRun {
+  return {
+    seconds: Math.min(...runs.map((run) => run.seconds)),
+    cpuSeconds: Math.min(...runs.map((run) => run.cpuSeconds)),
+    rssGrowth: Math.max(...runs.map((run) => run.rssGrowth)),
+    answer: runs[0].answer,
+  };
+}
+
+async function fastest(times: number, measure: () => Promise<number>): Promise<number> {
+  let best = 0;
+  for (let run = 0; run < times; run += 1) best = Math.max(best, await measure());
+  return best;
+}
+
+function uploadRows(figure: string, source: SourceFile, run: UploadRun, baseline: UploadRun): Row[] {
+  const rate = megabytesPerSecond(source.size, run.seconds);
+  const baselineRate = megabytesPerSecond(source.size, baseline.seconds);
+  return [
+    {
+      figure: `upload ${figure}`,
+      result: formatRate(rate),
+      reference: `minimal hashing server ${formatRate(baselineRate)}`,
+      check: ratioCheck(rate, baselineRate, 0.8),
+    },
+    {
+      figure: '  RSS growth during it',
+      result: formatMegabytes(run.rssGrowth),
+      reference: 'peak VmRSS − VmRSS before',
+      check: belowCheck(run.rssGrowth, RSS_GROWTH_LIMIT),
+    },
+    {
+      figure: '  server CPU time during it',
+      result: `${run.cpuSeconds.toFixed(1)} s`,
+      reference: `minimal hashing server ${baseline.cpuSeconds.toFixed(1)} s`,
+    },
+  ];
+}
+
+/** The GraphQL multipart request spec: operations, map, then the file part streamed from disk. */
+function graphqlUpload(server: ChildServer, token: string, source: SourceFile, name: string) {
+  const boundary = `----picvault-bench-${randomBytes(8).toString('hex')}`;
+  const operations = JSON.stringify({
+    query: `mutation ($file: Upload!, $name: String, $md5: String, $size: Float) {
+      uploadFile(file: $file, name: $name, md5: $md5, size: $size) { id md5 size url }
+    }`,
+    variables: { file: null, name, md5: source.md5, size: source.size },
+  });
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${name}"\r\n` +
+    `Content-Type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  return postStream(
+    `${server.url}/graphql`,
+    {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'apollo-require-preflight': 'true',
+      authorization: `Bearer ${token}`,
+    },
+    [head, createReadStream(source.path, { highWaterMark: 1 << 20 }), tail],
+    Buffer.byteLength(head) + source.size + Buffer.byteLength(tail),
+    UPLOAD_TIMEOUT_MS,
+  );
+}
+
+/** Spec 001 `/api/upload`, format A (the desktop client's): the boundary appears only in the body. */
+function desktopUpload(server: ChildServer, token: string, user: string, source: SourceFile, name: string) {
+  const boundary = `------WebKitFormBoundary${randomBytes(8).toString('hex')}`;
+  const head =
+    `${boundary}\r\nContent-Disposition: form-data; user="${user}" filename="${name}" md5="${source.md5}" ` +
+    `size=${source.size}\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n${boundary}`;
+  return postStream(
+    `${server.url}/api/upload`,
+    { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    [head, createReadStream(source.path, { highWaterMark: 1 << 20 }), tail],
+    Buffer.byteLength(head) + source.size + Buffer.byteLength(tail),
+    UPLOAD_TIMEOUT_MS,
+  );
+}
+
+function expect(condition: boolean, what: string, answer: JsonResponse): void {
+  if (!condition)
+    throw new Error(`${what} failed (${answer.status}): ${JSON.stringify(answer.body).slice(0, 500)}`);
+}
+
+/** Issue 3: bytes in and out of Picvault against the disk and a minimal server, and instant upload. */
+export async function uploadFigures(cleanups: Cleanups, log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [
+    section(
+      `bytes: one ${formatMegabytes(FILE_BYTES)} random file, MB = 10^6 bytes, best of ${REPEATS} runs`,
+    ),
+  ];
+  const work = await temporaryDirectory(cleanups, 'upload');
+
+  log(`generating ${formatMegabytes(FILE_BYTES)} of random bytes`);
+  const source = await generateFile(path.join(work, 'big.bin'), FILE_BYTES);
+
+  log(`dd write, best of ${REPEATS}`);
+  const dd = await fastest(REPEATS, () => ddWrite(source, path.join(work, 'dd.out')));
+
+  const baselinePort = await freePort();
+  const baseline = await startNodeServer(
+    'baseline server',
+    [BASELINE_SCRIPT],
+    [String(baselinePort), work],
+    {},
+    baselinePort,
+    '/ready',
+    cleanups,
+  );
+  const server = await startPicvault(
+    'picvault (uploads)',
+    {
+      databaseUrl: await createDatabase(cleanups),
+      redisPrefix: redisPrefix(cleanups),
+      dataDir: await temporaryDirectory(cleanups, 'data'),
+    },
+    cleanups,
+  );
+  const user = `bench_${randomBytes(4).toString('hex')}`;
+  const token = await signUp(server, user);
+  const desktopRoute = await routeExists(server, '/api/upload');
+
+  // Rounds interleave the three paths, so load from elsewhere on the machine falls on each alike.
+  const runs: Record<'baseline' | 'graphql' | 'desktop', UploadRun[]> = {
+    baseline: [],
+    graphql: [],
+    desktop: [],
+  };
+  let downloadUrl = '';
+  for (let round = 1; round <= REPEATS; round += 1) {
+    log(`upload round ${round} of ${REPEATS}: minimal hashing server`);
+    const toBaseline = await measuredUpload(baseline, () =>
+      postStream(
+        `${baseline.url}/upload`,
+        { 'content-type': 'application/octet-stream' },
+        [createReadStream(source.path, { highWaterMark: 1 << 20 })],
+        source.size,
+        UPLOAD_TIMEOUT_MS,
+      ),
+    );
+    expect(
+      (toBaseline.answer.body as { md5?: string }).md5 === source.md5,
+      'baseline upload',
+      toBaseline.answer,
+    );
+    runs.baseline.push(toBaseline);
+
+    log(`upload round ${round} of ${REPEATS}: GraphQL uploadFile`);
+    const viaGraphql = await measuredUpload(server, () =>
+      graphqlUpload(server, token, source, `big-graphql-${round}.bin`),
+    );
+    const uploaded = (viaGraphql.answer.body as { data?: { uploadFile?: { md5: string; url: string } } }).data
+      ?.uploadFile;
+    expect(uploaded?.md5 === source.md5, 'GraphQL uploadFile', viaGraphql.answer);
+    downloadUrl = uploaded!.url;
+    runs.graphql.push(viaGraphql);
+
+    if (desktopRoute) {
+      log(`upload round ${round} of ${REPEATS}: /api/upload (format A)`);
+      const viaDesktop = await measuredUpload(server, () =>
+        desktopUpload(server, token, user, source, `big-desktop-${round}.bin`),
+      );
+      expect((viaDesktop.answer.body as { code?: number }).code === 0, '/api/upload', viaDesktop.answer);
+      runs.desktop.push(viaDesktop);
+    }
+  }
+  await baseline.stop();
+  const baselineRun = bestOf(runs.baseline);
+
+  log(`download through the signed URL, and a plain read, best of ${REPEATS}`);
+  const readRate = await fastest(REPEATS, () => plainRead(source));
+  const downloadRate = await fastest(REPEATS, async () => {
+    const fetched = await timed(() => download(downloadUrl, UPLOAD_TIMEOUT_MS));
+    if (fetched.result.status !== 200 || fetched.result.bytes !== source.size) {
+      throw new Error(`download answered ${fetched.result.status} with ${fetched.result.bytes} bytes`);
+    }
+    return megabytesPerSecond(source.size, fetched.seconds);
+  });
+
+  rows.push(
+    ...(desktopRoute
+      ? uploadRows('/api/upload (format A)', source, bestOf(runs.desktop), baselineRun)
+      : [unavailable('upload /api/upload (format A)', 'route missing')]),
+    ...uploadRows('GraphQL uploadFile', source, bestOf(runs.graphql), baselineRun),
+    {
+      figure: 'minimal hashing server (baseline)',
+      result: formatRate(megabytesPerSecond(source.size, baselineRun.seconds)),
+      reference: `its RSS growth ${formatMegabytes(baselineRun.rssGrowth)}`,
+    },
+    { figure: 'dd bs=1M conv=fsync', result: formatRate(dd) },
+    {
+      figure: 'download /files/<id>/<name> (signed)',
+      result: formatRate(downloadRate),
+      reference: `plain read ${formatRate(readRate)}`,
+      check: ratioCheck(downloadRate, readRate, 0.7),
+    },
+    { figure: 'plain read (createReadStream, page cache)', result: formatRate(readRate) },
+  );
+
+  const instant = `c=${INSTANT_UPLOADS.concurrency}, ${INSTANT_UPLOADS.count} names`;
+  if (await routeExists(server, '/api/md5')) {
+    log('instant upload through /api/md5');
+    const load = await runLoad({
+      ...INSTANT_UPLOADS,
+      send: async (index, agent) => {
+        const answer = await requestJson(`${server.url}/api/md5`, {
+          agent,
+          body: { token, user, md5: source.md5, filename: `md5-copy-${index}.bin` },
+        });
+        expect((answer.body as { code?: number }).code === 0, '/api/md5', answer);
+      },
+    });
+    rows.push(loadRow(`instant upload /api/md5 (${instant})`, load));
+  } else {
+    rows.push(unavailable('instant upload /api/md5', 'route missing'));
+  }
+  log('instant upload through GraphQL instantUpload');
+  const instantQuery = `mutation ($md5: String!, $name: String!) { instantUpload(md5: $md5, name: $name) { id } }`;
+  const load = await runLoad({
+    ...INSTANT_UPLOADS,
+    send: async (index, agent) => {
+      const answer = await requestJson(`${server.url}/graphql`, {
+        agent,
+        headers: { authorization: `Bearer ${token}` },
+        body: { query: instantQuery, variables: { md5: source.md5, name: `graphql-copy-${index}.bin` } },
+      });
+      const body = answer.body as { data?: { instantUpload?: { id: string } }; errors?: unknown };
+      expect(answer.status === 200 && !body.errors && !!body.data?.instantUpload, 'instantUpload', answer);
+    },
+  });
+  rows.push(loadRow(`instant upload GraphQL instantUpload (${instant})`, load));
+
+  await server.stop();
+  return rows;
+}

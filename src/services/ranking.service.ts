@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RequestContext } from '../context';
+import { afterCommit } from '../db/transaction';
+
+export interface RankingEntry {
+  shareId: string;
+  name: string;
+  pv: number;
+}
+
+export interface RankingPage {
+  totalCount: number;
+  entries: RankingEntry[];
+}
+
+/** What places a share in the ranking; `created_us` is its creation time in µs, exactly as stored. */
+export interface RankedShare {
+  id: string;
+  pv: number;
+  created_us: string;
+}
+
+/** The columns of `shares` (or its alias) that make a RankedShare. */
+export const rankedColumns = (table = 'shares') =>
+  `${table}.id, ${table}.pv, (extract(epoch FROM ${table}.created_at) * 1000000)::bigint::text AS created_us`;
+
+// Fixed key names: no user text ever reaches a Redis key (LEGACY-NOTES "Holes we do not repeat").
+const RANKING = 'ranking:downloads';
+const BUILD_LOCK = 'ranking:downloads:lock';
+const PENDING = 'ranking:downloads:pending';
+const REMOVED = 'ranking:downloads:removed';
+const buildKey = (token: string) => `ranking:downloads:build:${token}`;
+/**
+ * Lives in every complete ranking with score -inf (so it sorts last): the set exists, even with no
+ * shares, exactly when it is complete. A missing key therefore always means "rebuild".
+ */
+const COMPLETE = 'complete';
+const BUILD_TTL_MS = 60_000;
+const BUILD_CHUNK = 5000;
+
+/** Writes a committed count: into the ranking if it exists, and into PENDING while one is built. */
+const UPDATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('ZADD', KEYS[3], 'GT', ARGV[1], ARGV[2]) end
+return 1`;
+
+/** Removes members; while a ranking is built, remembers them so the build drops them too. */
+const REMOVE_SCRIPT = `
+redis.call('ZREM', KEYS[1], unpack(ARGV))
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('ZREM', KEYS[3], unpack(ARGV))
+  redis.call('SADD', KEYS[4], unpack(ARGV))
+end
+return 1`;
+
+/** 2: a ranking exists already; 1: this token may build one; 0: someone else is building. */
+const START_BUILD_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('DEL', KEYS[3], KEYS[4])
+  return 1
+end
+return 0`;
+
+/** Adds a chunk to the build key while this token still holds the lock, and extends both. */
+const BUILD_CHUNK_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 3, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1`;
+
+/**
+ * Merges what changed during the build (higher counts win, removals win), then swaps the build in
+ * with RENAME: readers see the old state (none) or the complete new one, never a partial set.
+ */
+const FINISH_BUILD_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then redis.call('DEL', KEYS[2]) return 0 end
+redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[3], 'AGGREGATE', 'MAX')
+local removed = redis.call('SMEMBERS', KEYS[4])
+for i = 1, #removed, 1000 do
+  redis.call('ZREM', KEYS[2], unpack(removed, i, math.min(i + 999, #removed)))
+end
+redis.call('RENAME', KEYS[2], KEYS[5])
+redis.call('PERSIST', KEYS[5])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+return 1`;
+
+const complementHex = (text: string) =>
+  text.replace(/[0-9a-f]/g, (digit) => (15 - parseInt(digit, 16)).toString(16));
+
+/**
+ * Redis orders equal scores by member, bytewise, and ZREVRANGE reverses that. A member of
+ * `<created µs, zero-padded>:<share id with every hex digit complemented>` therefore lists equal
+ * counts newest first, then by ascending id: exactly Postgres' `pv DESC, created_at DESC, id`.
+ */
+const memberOf = (share: RankedShare) => `${share.created_us.padStart(17, '0')}:${complementHex(share.id)}`;
+const shareIdOf = (member: string) => complementHex(member.slice(member.indexOf(':') + 1));
+
+/**
+ * The download ranking of public shares. Postgres holds the counts; with Redis the order is also kept
+ * in a sorted set, written after each commit with the committed count (ZADD GT, so late or repeated
+ * writes converge) and rebuilt from Postgres whenever it is missing. Without Redis, or when Redis
+ * fails, the same page comes from Postgres' ranking index.
+ */
+export class RankingService {
+  constructor(private readonly redis: Redis | null) {}
+
+  async page(context: RequestContext, offset: number, limit: number): Promise<RankingPage> {
+    if (this.redis) {
+      try {
+        const page = await this.pageFromRedis(context, this.redis, offset, limit);
+        if (page) return page;
+      } catch (error) {
+        context.log.warn({ err: error }, 'ranking read from Redis failed; answering from Postgres');
+      }
+    }
+    return this.pageFromDatabase(context, offset, limit);
+  }
+
+  /** Puts the committed count of a share in the ranking once the transaction commits. */
+  async scheduleUpdate(context: RequestContext, share: RankedShare): Promise<void> {
+    const redis = this.redis;
+    if (!redis) return;
+    await afterCommit(context, () =>
+      this.write(context, redis, () =>
+        redis.eval(UPDATE_SCRIPT, 3, RANKING, BUILD_LOCK, PENDING, share.pv, memberOf(share)),
+      ),
+    );
+  }
+
+  /** Takes shares out of the ranking once their removal commits. */
+  async scheduleRemoval(context: RequestContext, shares: RankedShare[]): Promise<void> {
+    const redis = this.redis;
+    if (!redis || shares.length === 0) return;
+    await afterCommit(context, () =>
+      this.write(context, redis, () =>
+        redis.eval(REMOVE_SCRIPT, 4, RANKING, BUILD_LOCK, PENDING, REMOVED, ...shares.map(memberOf)),
+      ),
+    );
+  }
+
+  /**
+   * A write that fails leaves the set behind Postgres, so the set is dropped to be rebuilt; the
+   * request that committed the count still succeeds.
+   */
+  private async write(context: RequestContext, redis: Redis, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      context.log.warn({ err: error }, 'ranking update failed; dropping the ranking to rebuild it');
+      await redis.del(RANKING).catch(() => undefined);
+    }
+  }
+
+  /** Null when the ranking is missing and someone else is rebuilding it. */
+  private async pageFromRedis(
+    context: RequestContext,
+    redis: Redis,
+    offset: number,
+    limit: number,
+  ): Promise<RankingPage | null> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const [card, members] = await this.readRange(redis, offset, limit);
+      if (card === 0) {
+        if (!(await this.rebuild(context, redis))) return null;
+        continue;
+      }
+      const ids = members.filter((member) => member !== COMPLETE).map(shareIdOf);
+      const rows = await context.manager.query<{ id: string; name: string; pv: number }[]>(
+        `SELECT id, name, pv FROM shares WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      // A removal that overtook a late count can leave a share that no longer exists: drop it.
+      const stale = members.filter((member) => member !== COMPLETE && !byId.has(shareIdOf(member)));
+      if (stale.length) {
+        await redis.zrem(RANKING, ...stale);
+        continue;
+      }
+      return {
+        totalCount: card - 1,
+        entries: ids.map((id) => {
+          const row = byId.get(id)!;
+          return { shareId: id, name: row.name, pv: row.pv };
+        }),
+      };
+    }
+    return null;
+  }
+
+  private async readRange(redis: Redis, offset: number, limit: number): Promise<[number, string[]]> {
+    const results = await redis
+      .multi()
+      .zcard(RANKING)
+      .zrevrange(RANKING, offset, offset + limit - 1)
+      .exec();
+    if (!results) throw new Error('ranking read was aborted');
+    for (const [error] of results) if (error) throw error;
+    return [results[0][1] as number, results[1][1] as string[]];
+  }
+
+  /**
+   * Builds the ranking from Postgres under a key of its own and swaps it in. True when a ranking now
+   * exists; false when another process holds the build lock (the caller answers from Postgres).
+   */
+  private async rebuild(context: RequestContext, redis: Redis): Promise<boolean> {
+    const token = randomBytes(16).toString('hex');
+    const build = buildKey(token);
+    const started = await redis.eval(
+      START_BUILD_SCRIPT,
+      4,
+      RANKING,
+      BUILD_LOCK,
+      PENDING,
+      REMOVED,
+      token,
+      BUILD_TTL_MS,
+    );
+    if (started === 2) return true;
+    if (started !== 1) return false;
+    // Every count committed after the lock was taken also lands in PENDING, so reading the table in
+    // chunks (not one snapshot) loses nothing.
+    await redis.eval(BUILD_CHUNK_SCRIPT, 2, BUILD_LOCK, build, token, BUILD_TTL_MS, '-inf', COMPLETE);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await context.manager.query<RankedShare[]>(
+        `SELECT ${rankedColumns()} FROM shares WHERE id > $1 ORDER BY id LIMIT $2`,
+        [after, BUILD_CHUNK],
+      );
+      if (rows.length === 0) break;
+      const scored = rows.flatMap((row) => [String(row.pv), memberOf(row)]);
+      const kept = await redis.eval(BUILD_CHUNK_SCRIPT, 2, BUILD_LOCK, build, token, BUILD_TTL_MS, ...scored);
+      if (kept !== 1) return false;
+      after = rows[rows.length - 1].id;
+    }
+    const finished = await redis.eval(
+      FINISH_BUILD_SCRIPT,
+      5,
+      BUILD_LOCK,
+      build,
+      PENDING,
+      REMOVED,
+      RANKING,
+      token,
+    );
+    return finished === 1;
+  }
+
+  private async pageFromDatabase(
+    context: RequestContext,
+    offset: number,
+    limit: number,
+  ): Promise<RankingPage> {
+    const [{ count }] = await context.manager.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM shares`,
+    );
+    const rows = await context.manager.query<{ id: string; name: string; pv: number }[]>(
+      `SELECT id, name, pv FROM shares ORDER BY pv DESC, created_at DESC, id OFFSET $1 LIMIT $2`,
+      [offset, limit],
+    );
+    return {
+      totalCount: count,
+      entries: rows.map((row) => ({ shareId: row.id, name: row.name, pv: row.pv })),
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { GraphQLResponse } from './http';
+import type { TestApp } from './test-app';
+
+export const NODE_FIELDS = `id kind name folder path size md5 sha256 contentType width height pv url`;
+
+export const UPLOAD_FILE = `mutation ($file: Upload!, $folder: String!, $name: String, $onConflict: ConflictPolicy!, $md5: String, $size: Float) {
+  uploadFile(file: $file, folder: $folder, name: $name, onConflict: $onConflict, md5: $md5, size: $size) { ${NODE_FIELDS} }
+}`;
+
+export interface UploadedNode {
+  id: string;
+  kind: 'FILE' | 'FOLDER';
+  name: string;
+  folder: string;
+  path: string;
+  size: number | null;
+  md5: string | null;
+  sha256: string | null;
+  contentType: string | null;
+  width: number | null;
+  height: number | null;
+  pv: number;
+  url: string | null;
+}
+
+export interface UploadOptions {
+  /** The file name in the multipart part. */
+  filename?: string;
+  folder?: string;
+  name?: string;
+  onConflict?: 'RENAME' | 'REPLACE' | 'FAIL';
+  md5?: string;
+  size?: number;
+  /** Headers to send instead of `Authorization` + `Apollo-Require-Preflight`. */
+  headers?: Record<string, string>;
+}
+
+/** The multipart body of one `uploadFile` operation (GraphQL multipart request spec). */
+export function uploadForm(bytes: Buffer | string, options: UploadOptions = {}): FormData {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: UPLOAD_FILE,
+      variables: {
+        file: null,
+        folder: options.folder ?? '/',
+        name: options.name ?? null,
+        onConflict: options.onConflict ?? 'RENAME',
+        md5: options.md5 ?? null,
+        size: options.size ?? null,
+      },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new Blob([bytes]), options.filename ?? 'file.bin');
+  return form;
+}
+
+/** Sends `uploadFile` as a browser would, with the preflight header Apollo's CSRF prevention wants. */
+export async function uploadFile(
+  app: TestApp,
+  token: string | null,
+  bytes: Buffer | string,
+  options: UploadOptions = {},
+): Promise<GraphQLResponse<{ uploadFile: UploadedNode }>> {
+  const headers = options.headers ?? {
+    'apollo-require-preflight': 'true',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const response = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: uploadForm(bytes, options),
+  });
+  const text = await response.text();
+  let body: object;
+  try {
+    body = JSON.parse(text) as object;
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, ...body };
+}
+
+/** Every file under `blobs/<dir>` of the app's data directory, as relative keys. */
+export async function storedObjects(app: TestApp, dir: 'tmp' | 'blobs'): Promise<string[]> {
+  const root = path.join(app.dataDir, 'blobs', dir);
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+}
+
+/** Counts the rows of a table, for "nothing was kept" assertions. */
+export async function countRows(app: TestApp, table: 'blobs' | 'nodes'): Promise<number> {
+  const [row] = await app.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`);
+  return row.n;
+}
+
+/** The encoded bytes and content type of a multipart form, for sending it by hand over a socket. */
+export async function encodeForm(form: FormData): Promise<{ body: Buffer; contentType: string }> {
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  return {
+    body: Buffer.from(await request.arrayBuffer()),
+    contentType: request.headers.get('content-type')!,
+  };
+}

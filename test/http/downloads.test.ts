@@ -1,0 +1,239 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { signUp, type TestUser } from '../helpers/accounts';
+import { graphql } from '../helpers/http';
+import { tinyPng } from '../helpers/images';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { uploadFile, type UploadedNode } from '../helpers/uploads';
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+describe.each([
+  ['with Redis', true],
+  ['without Redis', false],
+])('GET /files/<id>/<name> %s', (_label, redis) => {
+  let app: TestApp;
+  let alice: TestUser;
+  const bytes = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
+  let file: UploadedNode;
+
+  beforeAll(async () => {
+    app = await startTestApp({ redis });
+    alice = await signUp(app);
+    file = await upload(bytes, 'data.bin');
+  });
+  afterAll(() => app.close());
+
+  async function upload(content: Buffer | string, name: string): Promise<UploadedNode> {
+    const answer = await uploadFile(app, alice.token, content, { name });
+    expect(answer.errors).toBeUndefined();
+    return answer.data!.uploadFile;
+  }
+
+  const get = (url: string, headers: Record<string, string> = {}, method = 'GET') =>
+    fetch(url, { method, headers });
+
+  function expectSafeFileHeaders(response: Response) {
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe('sandbox');
+  }
+
+  it('serves the exact bytes with validators, length and safety headers', async () => {
+    const response = await get(file.url!);
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
+    expect(response.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    expect(response.headers.get('accept-ranges')).toBe('bytes');
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="data.bin"; filename*=UTF-8''data.bin`,
+    );
+    expect(Date.parse(response.headers.get('last-modified')!)).toBeLessThanOrEqual(Date.now());
+    expectSafeFileHeaders(response);
+  });
+
+  it('answers HEAD with the same headers and no body', async () => {
+    const response = await get(file.url!, {}, 'HEAD');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    expect(response.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
+    expectSafeFileHeaders(response);
+    expect(await response.text()).toBe('');
+  });
+
+  it.each([
+    ['bytes=2-5', '2345', 'bytes 2-5/36'],
+    ['bytes=30-', 'uvwxyz', 'bytes 30-35/36'],
+    ['bytes=-3', 'xyz', 'bytes 33-35/36'],
+    ['bytes=34-100', 'yz', 'bytes 34-35/36'],
+  ])('answers Range %s with 206 and the part', async (range, body, contentRange) => {
+    const response = await get(file.url!, { range });
+    expect(response.status).toBe(206);
+    expect(response.headers.get('content-range')).toBe(contentRange);
+    expect(response.headers.get('content-length')).toBe(String(body.length));
+    expect(await response.text()).toBe(body);
+    expectSafeFileHeaders(response);
+  });
+
+  it.each(['bytes=36-', 'bytes=40-50', 'bytes=-0'])(
+    'answers the unsatisfiable Range %s with 416',
+    async (range) => {
+      const response = await get(file.url!, { range });
+      expect(response.status).toBe(416);
+      expect(response.headers.get('content-range')).toBe('bytes */36');
+      expectSafeFileHeaders(response);
+    },
+  );
+
+  it('ignores a Range when If-Range names another version', async () => {
+    const response = await get(file.url!, { range: 'bytes=0-1', 'if-range': '"other"' });
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('answers 304 to If-None-Match with the ETag, and 200 to another tag', async () => {
+    const etag = `"${sha256(bytes)}"`;
+    const cached = await get(file.url!, { 'if-none-match': etag });
+    expect(cached.status).toBe(304);
+    expect(cached.headers.get('etag')).toBe(etag);
+    expect(await cached.text()).toBe('');
+    expect((await get(file.url!, { 'if-none-match': `"x", ${etag}` })).status).toBe(304);
+    expect((await get(file.url!, { 'if-none-match': '"stale"' })).status).toBe(200);
+  });
+
+  it('answers 304 to If-Modified-Since at or after Last-Modified, and 200 before', async () => {
+    const lastModified = (await get(file.url!, {}, 'HEAD')).headers.get('last-modified')!;
+    expect((await get(file.url!, { 'if-modified-since': lastModified })).status).toBe(304);
+    const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+    expect((await get(file.url!, { 'if-modified-since': before })).status).toBe(200);
+    expect((await get(file.url!, { 'if-modified-since': 'not a date' })).status).toBe(200);
+  });
+
+  it('names the file in UTF-8 with an ASCII fallback', async () => {
+    const report = await upload('%PDF-1.4 not really', '报告 "final".pdf');
+    const response = await get(report.url!);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="__ _final_.pdf"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22final%22.pdf`,
+    );
+  });
+
+  it('shows a PNG inline with its own type', async () => {
+    const png = tinyPng(2, 2);
+    const image = await upload(png, 'pic.png');
+    const response = await get(image.url!);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(response.headers.get('content-disposition')).toMatch(/^inline; filename="pic.png"/);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(png);
+    expectSafeFileHeaders(response);
+  });
+
+  it.each([
+    ['evil.svg', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+    ['evil.html', '<!doctype html><script>alert(document.cookie)</script>'],
+  ])('serves %s as an octet-stream attachment, never as markup', async (name, content) => {
+    const markup = await upload(content, name);
+    const response = await get(markup.url!);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; /);
+    expectSafeFileHeaders(response);
+  });
+
+  it('keeps working after a rename, under either name', async () => {
+    const renamed = await upload('rename me', 'before.txt');
+    await graphql(
+      app,
+      `
+        mutation ($id: ID!) {
+          renameNode(id: $id, name: "after.txt") {
+            id
+          }
+        }
+      `,
+      { id: renamed.id },
+      alice.token,
+    );
+    const response = await get(renamed.url!);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(/filename="after.txt"/);
+  });
+
+  describe('refuses with 403', () => {
+    const tamper = (url: string, change: (params: URLSearchParams, parsed: URL) => void) => {
+      const parsed = new URL(url);
+      change(parsed.searchParams, parsed);
+      return parsed.toString();
+    };
+
+    it.each([
+      ['a tampered sig', (p: URLSearchParams) => p.set('sig', `${p.get('sig')!.slice(0, -2)}AA`)],
+      ['a changed exp', (p: URLSearchParams) => p.set('exp', String(Number(p.get('exp')) + 1))],
+      ['a past exp', (p: URLSearchParams) => p.set('exp', String(Math.floor(Date.now() / 1000) - 10))],
+      ['no sig', (p: URLSearchParams) => p.delete('sig')],
+      ['no exp', (p: URLSearchParams) => p.delete('exp')],
+      ['repeated params', (p: URLSearchParams) => p.append('sig', 'x')],
+    ])('%s', async (_what, change) => {
+      const response = await get(tamper(file.url!, change));
+      expect(response.status).toBe(403);
+      expect(await response.text()).not.toContain('0123456789');
+    });
+
+    it('another file’s signature', async () => {
+      const other = await upload('other', 'other.txt');
+      const mixed = new URL(file.url!);
+      mixed.search = new URL(other.url!).search;
+      expect((await get(mixed.toString())).status).toBe(403);
+    });
+  });
+
+  it('answers 404 once the file is deleted', async () => {
+    const doomed = await upload('doomed', 'doomed.txt');
+    await graphql(
+      app,
+      `
+        mutation ($id: ID!) {
+          deleteNode(id: $id)
+        }
+      `,
+      { id: doomed.id },
+      alice.token,
+    );
+    expect((await get(doomed.url!)).status).toBe(404);
+    expect((await get(doomed.url!, {}, 'HEAD')).status).toBe(404);
+  });
+});
+
+describe('a large download', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('streams 64 MiB intact, whole and by range', async () => {
+    const alice = await signUp(app);
+    const bytes = randomBytes(64 * 1024 * 1024);
+    const uploaded = await uploadFile(app, alice.token, bytes, { name: 'big.bin' });
+    expect(uploaded.errors).toBeUndefined();
+    const { url } = uploaded.data!.uploadFile;
+
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    const hash = createHash('sha256');
+    let received = 0;
+    let chunks = 0;
+    for await (const chunk of response.body!) {
+      hash.update(chunk);
+      received += chunk.length;
+      chunks += 1;
+    }
+    expect(received).toBe(bytes.length);
+    expect(hash.digest('hex')).toBe(sha256(bytes));
+    // Streamed in many pieces, not sent as one buffer.
+    expect(chunks).toBeGreaterThan(16);
+
+    const tail = await fetch(url!, { headers: { range: `bytes=${bytes.length - 1000}-` } });
+    expect(tail.status).toBe(206);
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 1000));
+  });
+});

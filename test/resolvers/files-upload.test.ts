@@ -1,0 +1,359 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { RequestContext } from '../../src/context';
+import { createLogger } from '../../src/logger';
+import { BlobService } from '../../src/services/blob.service';
+import { LocalBlobStore } from '../../src/storage/local.storage';
+import { signUp, type TestUser } from '../helpers/accounts';
+import { tinyPng } from '../helpers/images';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { countRows, encodeForm, storedObjects, uploadFile, uploadForm } from '../helpers/uploads';
+import { eventually } from '../helpers/wait';
+
+const hex = (algorithm: 'md5' | 'sha256', bytes: Buffer | string) =>
+  createHash(algorithm).update(bytes).digest('hex');
+
+async function blobRows(app: TestApp) {
+  return app.dataSource.query<{ sha256: string; ref_count: number; storage_key: string }[]>(
+    `SELECT sha256, ref_count, storage_key FROM blobs ORDER BY created_at`,
+  );
+}
+
+async function expectNothingKept(app: TestApp) {
+  expect(await countRows(app, 'blobs')).toBe(0);
+  expect(await countRows(app, 'nodes')).toBe(0);
+  expect(await storedObjects(app, 'tmp')).toEqual([]);
+  expect(await storedObjects(app, 'blobs')).toEqual([]);
+}
+
+/** Every test starts from an empty store, so "nothing kept" can be checked exactly. */
+async function removeAllFiles(app: TestApp) {
+  await app.dataSource.query(`DELETE FROM nodes`);
+  await app.dataSource.query(`DELETE FROM blobs`);
+  for (const dir of ['tmp', 'blobs'] as const) {
+    await rm(path.join(app.dataDir, 'blobs', dir), { recursive: true });
+    await mkdir(path.join(app.dataDir, 'blobs', dir));
+  }
+}
+
+describe.each([
+  ['with Redis', true],
+  ['without Redis', false],
+])('uploadFile %s', (_label, redis) => {
+  let app: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  beforeAll(async () => {
+    app = await startTestApp({ redis });
+    alice = await signUp(app);
+    bob = await signUp(app);
+  });
+  afterAll(() => app.close());
+  beforeEach(() => removeAllFiles(app));
+
+  it('stores a PNG with the type and size read from its bytes, and both hashes', async () => {
+    const png = tinyPng(3, 2);
+    const answer = await uploadFile(app, alice.token, png, { filename: 'dot.png' });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.uploadFile).toMatchObject({
+      kind: 'FILE',
+      name: 'dot.png',
+      folder: '/',
+      path: '/dot.png',
+      size: png.length,
+      md5: hex('md5', png),
+      sha256: hex('sha256', png),
+      contentType: 'image/png',
+      width: 3,
+      height: 2,
+      pv: 0,
+    });
+    const [stored] = await storedObjects(app, 'blobs');
+    expect(await readFile(path.join(app.dataDir, 'blobs', 'blobs', stored))).toEqual(png);
+    expect(await storedObjects(app, 'tmp')).toEqual([]);
+  });
+
+  it('takes the name and folder from the arguments, creating the folder', async () => {
+    const answer = await uploadFile(app, alice.token, 'text', {
+      filename: 'ignored.txt',
+      name: 'notes.txt',
+      folder: '/docs/2024',
+    });
+    expect(answer.data!.uploadFile).toMatchObject({
+      name: 'notes.txt',
+      folder: '/docs/2024',
+      path: '/docs/2024/notes.txt',
+      contentType: 'application/octet-stream',
+      width: null,
+      height: null,
+    });
+  });
+
+  it('stores identical content once, counting every file that holds it', async () => {
+    const bytes = randomBytes(5000);
+    const first = await uploadFile(app, alice.token, bytes, { name: 'a.bin' });
+    const second = await uploadFile(app, alice.token, bytes, { name: 'b.bin' });
+    const third = await uploadFile(app, bob.token, bytes, { name: 'a.bin' });
+    for (const answer of [first, second, third]) expect(answer.errors).toBeUndefined();
+    expect(await blobRows(app)).toEqual([
+      expect.objectContaining({ sha256: hex('sha256', bytes), ref_count: 3 }),
+    ]);
+    expect(await storedObjects(app, 'blobs')).toHaveLength(1);
+    expect(await storedObjects(app, 'tmp')).toEqual([]);
+  });
+
+  it('numbers a different file under a taken name: a (1).png, a (2).png, .env (1)', async () => {
+    const names = [];
+    for (let n = 0; n < 3; n += 1) {
+      names.push(
+        (await uploadFile(app, alice.token, `content ${n}`, { name: 'a.png' })).data!.uploadFile.name,
+      );
+    }
+    expect(names).toEqual(['a.png', 'a (1).png', 'a (2).png']);
+    await uploadFile(app, alice.token, 'one', { name: '.env' });
+    expect((await uploadFile(app, alice.token, 'two', { name: '.env' })).data!.uploadFile.name).toBe(
+      '.env (1)',
+    );
+  });
+
+  it('answers the existing file when the same content is uploaded again under the same name', async () => {
+    const first = await uploadFile(app, alice.token, 'same', { name: 'same.txt' });
+    const again = await uploadFile(app, alice.token, 'same', { name: 'same.txt' });
+    expect(again.data!.uploadFile.id).toBe(first.data!.uploadFile.id);
+    expect(await countRows(app, 'nodes')).toBe(1);
+    expect(await blobRows(app)).toEqual([expect.objectContaining({ ref_count: 1 })]);
+  });
+
+  it('replaces a file with REPLACE, releasing the old content', async () => {
+    const first = await uploadFile(app, alice.token, 'old bytes', { name: 'r.txt' });
+    const replaced = await uploadFile(app, alice.token, 'new bytes', {
+      name: 'r.txt',
+      onConflict: 'REPLACE',
+    });
+    expect(replaced.data!.uploadFile).toMatchObject({
+      id: first.data!.uploadFile.id,
+      md5: hex('md5', 'new bytes'),
+    });
+    expect(await blobRows(app)).toEqual([expect.objectContaining({ sha256: hex('sha256', 'new bytes') })]);
+    expect(await storedObjects(app, 'blobs')).toHaveLength(1);
+  });
+
+  it('answers NAME_TAKEN with FAIL and keeps neither the row nor the bytes it had already stored', async () => {
+    await uploadFile(app, alice.token, 'first', { name: 'f.txt' });
+    const refused = await uploadFile(app, alice.token, 'second, different', {
+      name: 'f.txt',
+      onConflict: 'FAIL',
+    });
+    expect(refused.errors?.[0].extensions?.code).toBe('NAME_TAKEN');
+    expect(await blobRows(app)).toEqual([expect.objectContaining({ sha256: hex('sha256', 'first') })]);
+    // The new content was made permanent before the name check failed: it must go at once, not at the next sweep.
+    expect(await storedObjects(app, 'blobs')).toHaveLength(1);
+    expect(await storedObjects(app, 'tmp')).toEqual([]);
+  });
+
+  it('refuses NAME_TAKEN when a folder has the name, even with REPLACE', async () => {
+    await uploadFile(app, alice.token, 'x', { name: 'inner.txt', folder: '/taken' });
+    const refused = await uploadFile(app, alice.token, 'y', { name: 'taken', onConflict: 'REPLACE' });
+    expect(refused.errors?.[0].extensions?.code).toBe('NAME_TAKEN');
+    expect(await countRows(app, 'blobs')).toBe(1);
+  });
+
+  it.each([
+    ['an md5', { md5: hex('md5', 'something else') }],
+    ['a larger size', { size: 100 }],
+    ['a smaller size', { size: 3 }],
+  ])('answers CONTENT_MISMATCH for %s the bytes do not have, and keeps nothing', async (_what, declared) => {
+    const answer = await uploadFile(app, alice.token, 'the real bytes', declared);
+    expect(answer.errors?.[0].extensions?.code).toBe('CONTENT_MISMATCH');
+    expect(answer.data).toBeNull();
+    await expectNothingKept(app);
+  });
+
+  it('accepts a declared md5 (in any case) and size that match', async () => {
+    const answer = await uploadFile(app, alice.token, 'matching', {
+      md5: hex('md5', 'matching').toUpperCase(),
+      size: 8,
+    });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.uploadFile.size).toBe(8);
+  });
+
+  it('answers UNAUTHENTICATED without a token and stores nothing', async () => {
+    const answer = await uploadFile(app, null, randomBytes(100_000));
+    expect(answer.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    await expectNothingKept(app);
+  });
+
+  it('refuses a multipart request without Apollo-Require-Preflight (CSRF) and stores nothing', async () => {
+    const answer = await uploadFile(app, alice.token, 'csrf', {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(answer.status).toBe(400);
+    await expectNothingKept(app);
+  });
+
+  it.each([
+    ['a name with a slash', { name: 'a/b.txt' }],
+    ['the name ".."', { name: '..' }],
+    ['a control character', { name: 'a\u0001.txt' }],
+    ['a folder that climbs', { folder: '../x' }],
+    ['a folder with ".." inside', { folder: '/a/../b' }],
+  ])('answers BAD_USER_INPUT for %s and stores nothing', async (_what, options) => {
+    const answer = await uploadFile(app, alice.token, 'bad', options);
+    expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    await expectNothingKept(app);
+  });
+});
+
+describe('uploadFile limits and races', () => {
+  const LIMIT = 1024 * 1024;
+  let app: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { MAX_UPLOAD_BYTES: String(LIMIT) } });
+    alice = await signUp(app);
+    bob = await signUp(app);
+  });
+  afterAll(() => app.close());
+  beforeEach(() => removeAllFiles(app));
+
+  it('accepts a file of exactly MAX_UPLOAD_BYTES', async () => {
+    const answer = await uploadFile(app, alice.token, randomBytes(LIMIT));
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.uploadFile.size).toBe(LIMIT);
+  });
+
+  it('answers PAYLOAD_TOO_LARGE for one byte more, and keeps nothing, not even a truncated copy', async () => {
+    const answer = await uploadFile(app, alice.token, randomBytes(LIMIT + 1));
+    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await countRows(app, 'blobs')).toBe(0);
+    expect(await countRows(app, 'nodes')).toBe(0);
+    await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
+  });
+
+  it('answers PAYLOAD_TOO_LARGE for a far larger file', async () => {
+    const answer = await uploadFile(app, alice.token, randomBytes(5 * LIMIT));
+    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await countRows(app, 'blobs')).toBe(0);
+  });
+
+  it('answers PAYLOAD_TOO_LARGE for a declared size over the limit, before reading the bytes', async () => {
+    const answer = await uploadFile(app, alice.token, 'small', { size: LIMIT + 1 });
+    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await countRows(app, 'blobs')).toBe(0);
+  });
+
+  it('ends 8 concurrent uploads of the same new content by two users with one blob and one stored object', async () => {
+    const bytes = randomBytes(200_000);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        uploadFile(app, n % 2 ? bob.token : alice.token, bytes, { name: `copy-${n}.bin` }),
+      ),
+    );
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    expect(await blobRows(app)).toEqual([
+      expect.objectContaining({ sha256: hex('sha256', bytes), ref_count: 8 }),
+    ]);
+    expect(await countRows(app, 'nodes')).toBe(8);
+    await eventually(async () => {
+      expect(await storedObjects(app, 'blobs')).toHaveLength(1);
+      expect(await storedObjects(app, 'tmp')).toEqual([]);
+    });
+  });
+
+  it('numbers the name for concurrent uploads of different content under one name', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, n) => uploadFile(app, alice.token, `version ${n}`, { name: 'race.txt' })),
+    );
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    expect(answers.map((answer) => answer.data!.uploadFile.name).sort()).toEqual([
+      'race (1).txt',
+      'race (2).txt',
+      'race (3).txt',
+      'race (4).txt',
+      'race (5).txt',
+      'race.txt',
+    ]);
+  });
+
+  it('keeps one file for concurrent uploads of the same content under one name', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => uploadFile(app, alice.token, 'same every time', { name: 'same.txt' })),
+    );
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    expect(new Set(answers.map((answer) => answer.data!.uploadFile.id)).size).toBe(1);
+    expect(await blobRows(app)).toEqual([expect.objectContaining({ ref_count: 1 })]);
+  });
+
+  it('leaves no temporary file and no row when the client hangs up mid-upload', async () => {
+    const { body, contentType } = await encodeForm(
+      uploadForm(randomBytes(LIMIT - 1000), { name: 'cut.bin' }),
+    );
+    const { port } = new URL(app.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      [
+        'POST /graphql HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        `Content-Type: ${contentType}`,
+        `Content-Length: ${body.length}`,
+        `Authorization: Bearer ${alice.token}`,
+        'Apollo-Require-Preflight: true',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    socket.write(body.subarray(0, body.length / 2));
+    await eventually(async () => expect(await storedObjects(app, 'tmp')).toHaveLength(1));
+    socket.destroy();
+
+    await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
+    expect(await countRows(app, 'blobs')).toBe(0);
+    expect(await countRows(app, 'nodes')).toBe(0);
+    expect(await storedObjects(app, 'blobs')).toEqual([]);
+  });
+
+  it('sweeps temporary objects older than an hour and stored objects no blob points at', async () => {
+    expect((await uploadFile(app, alice.token, 'referenced, and old')).errors).toBeUndefined();
+    const [referencedKey] = await storedObjects(app, 'blobs');
+    const root = path.join(app.dataDir, 'blobs');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const place = async (key: string, old: boolean) => {
+      await mkdir(path.dirname(path.join(root, key)), { recursive: true });
+      await writeFile(path.join(root, key), 'x');
+      if (old) await utimes(path.join(root, key), twoHoursAgo, twoHoursAgo);
+    };
+    const staleTemporary = `tmp/${randomUUID()}`;
+    const freshTemporary = `tmp/${randomUUID()}`;
+    const orphanId = randomUUID();
+    const staleOrphan = `blobs/${orphanId.slice(0, 2)}/${orphanId}`;
+    const freshId = randomUUID();
+    const freshOrphan = `blobs/${freshId.slice(0, 2)}/${freshId}`;
+    await place(staleTemporary, true);
+    await place(freshTemporary, false);
+    await place(staleOrphan, true);
+    await place(freshOrphan, false);
+    await utimes(path.join(root, 'blobs', referencedKey), twoHoursAgo, twoHoursAgo);
+
+    const context: RequestContext = {
+      requestId: 'sweep-test',
+      caller: null,
+      ip: null,
+      userAgent: null,
+      log: createLogger('silent'),
+      manager: app.dataSource.manager,
+      transaction: null,
+    };
+    const swept = await new BlobService(new LocalBlobStore(root)).sweep(context, context.log);
+
+    expect(swept).toEqual({ temporary: 1, orphaned: 1 });
+    expect((await storedObjects(app, 'tmp')).map((key) => `tmp/${key}`)).toEqual([freshTemporary]);
+    expect((await storedObjects(app, 'blobs')).map((key) => `blobs/${key}`).sort()).toEqual(
+      [freshOrphan, `blobs/${referencedKey}`].sort(),
+    );
+  });
+});
