@@ -59,7 +59,7 @@ function parseHead(head: Buffer): DesktopHead {
  * body. Writes are the raw request; reads are the file's bytes, streamed as they arrive while the
  * closing `\r\n<boundary>` is looked for, holding back only as many bytes as it is long.
  */
-class DesktopUploadBody extends Transform {
+export class DesktopUploadBody extends Transform {
   readonly head: Promise<DesktopHead>;
   private settleHead!: { resolve(head: DesktopHead): void; reject(error: Error): void };
   private stage: 'head' | 'content' | 'epilogue' = 'head';
@@ -93,45 +93,76 @@ class DesktopUploadBody extends Transform {
   }
 
   private absorb(chunk: Buffer): void {
-    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    switch (this.stage) {
-      case 'head': {
-        const end = data.indexOf(HEAD_END);
-        if ((end < 0 ? data.length : end) > MAX_HEAD_BYTES) {
-          throw new MalformedUploadError('The part headers are too long');
-        }
-        if (end < 0) {
-          this.pending = data;
-          return;
-        }
-        const head = parseHead(data.subarray(0, end));
-        this.closing = Buffer.concat([CRLF, head.boundary]);
-        this.stage = 'content';
-        this.pending = Buffer.alloc(0);
-        this.settleHead.resolve(head);
-        this.absorb(data.subarray(end + HEAD_END.length));
-        return;
-      }
-      case 'content': {
-        const at = data.indexOf(this.closing);
-        if (at >= 0) {
-          if (at > 0) this.push(data.subarray(0, at));
-          this.stage = 'epilogue';
-          this.pending = Buffer.alloc(0);
-          this.absorb(data.subarray(at + this.closing.length));
-          return;
-        }
-        const held = Math.min(data.length, this.closing.length - 1);
-        if (data.length > held) this.push(data.subarray(0, data.length - held));
-        this.pending = Buffer.from(data.subarray(data.length - held));
-        return;
-      }
-      case 'epilogue':
-        if (data.length > MAX_EPILOGUE_BYTES)
-          throw new MalformedUploadError('Unexpected bytes after the closing boundary');
-        this.pending = Buffer.from(data);
-        return;
+    if (this.stage === 'content') {
+      this.absorbContent(chunk);
+      return;
     }
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (this.stage === 'epilogue') {
+      if (data.length > MAX_EPILOGUE_BYTES)
+        throw new MalformedUploadError('Unexpected bytes after the closing boundary');
+      this.pending = Buffer.from(data);
+      return;
+    }
+    const end = data.indexOf(HEAD_END);
+    if ((end < 0 ? data.length : end) > MAX_HEAD_BYTES) {
+      throw new MalformedUploadError('The part headers are too long');
+    }
+    if (end < 0) {
+      this.pending = data;
+      return;
+    }
+    const head = parseHead(data.subarray(0, end));
+    this.closing = Buffer.concat([CRLF, head.boundary]);
+    this.stage = 'content';
+    this.pending = Buffer.alloc(0);
+    this.settleHead.resolve(head);
+    this.absorb(data.subarray(end + HEAD_END.length));
+  }
+
+  /**
+   * Passes the file's bytes on until the closing boundary, holding back only the last few bytes of
+   * each chunk (a boundary may straddle two chunks). The held bytes are searched together with the
+   * start of the next chunk, so a chunk itself is never copied.
+   */
+  private absorbContent(chunk: Buffer): void {
+    const window = this.closing.length - 1;
+    if (this.pending.length) {
+      const seam = Buffer.concat([this.pending, chunk.subarray(0, window)]);
+      const at = seam.indexOf(this.closing);
+      if (at >= 0) {
+        if (at > 0) this.push(seam.subarray(0, at));
+        this.endContent(chunk.subarray(at + this.closing.length - this.pending.length));
+        return;
+      }
+      if (chunk.length < window) {
+        this.hold(seam);
+        return;
+      }
+      // No boundary begins in the held bytes: any that begins later lies wholly in the chunk.
+      this.push(this.pending);
+      this.pending = Buffer.alloc(0);
+    }
+    const at = chunk.indexOf(this.closing);
+    if (at >= 0) {
+      if (at > 0) this.push(chunk.subarray(0, at));
+      this.endContent(chunk.subarray(at + this.closing.length));
+      return;
+    }
+    this.hold(chunk);
+  }
+
+  /** Passes on all of `data` but its last bytes, which might begin the closing boundary. */
+  private hold(data: Buffer): void {
+    const held = Math.min(data.length, this.closing.length - 1);
+    if (data.length > held) this.push(data.subarray(0, data.length - held));
+    this.pending = Buffer.from(data.subarray(data.length - held));
+  }
+
+  private endContent(after: Buffer): void {
+    this.stage = 'epilogue';
+    this.pending = Buffer.alloc(0);
+    this.absorb(after);
   }
 }
 
