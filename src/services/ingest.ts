@@ -3,6 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../app-error';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobStore } from '../storage/blob-store';
+import { ParallelSha256 } from './parallel-sha256';
 import { sniffContent, SNIFF_BYTES, type SniffedContent } from './content-sniffer';
 
 export interface IngestExpectations {
@@ -26,7 +27,7 @@ const tooLarge = (limit: number) =>
 /** Counts and hashes the bytes as they pass, and keeps the first few for sniffing. */
 class Fingerprint extends Transform {
   readonly md5: Hash = createHash('md5');
-  readonly sha256: Hash = createHash('sha256');
+  readonly sha256 = new ParallelSha256();
   size = 0;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
@@ -41,13 +42,14 @@ class Fingerprint extends Transform {
       done(tooLarge(this.limit));
       return;
     }
+    const keepGoing = this.sha256.update(chunk);
     this.md5.update(chunk);
-    this.sha256.update(chunk);
     if (this.headBytes < SNIFF_BYTES) {
       this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes));
       this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes);
     }
-    done(null, chunk);
+    if (keepGoing) done(null, chunk);
+    else void this.sha256.drained().then(() => done(null, chunk));
   }
 
   sniff(): SniffedContent {
@@ -82,6 +84,7 @@ export async function ingest(
   try {
     stored = await store.writeTemporary(source.pipe(fingerprint));
   } catch (error) {
+    fingerprint.sha256.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
     const failure = sourceFailure(error);
@@ -98,6 +101,7 @@ export async function ingest(
     throw failure;
   }
   const md5 = fingerprint.md5.digest('hex');
+  const sha256 = await fingerprint.sha256.digest();
   const mismatch =
     (expected.size !== undefined && expected.size !== stored.size) ||
     (expected.md5 !== undefined && expected.md5.toLowerCase() !== md5);
@@ -109,7 +113,7 @@ export async function ingest(
     temporaryKey: stored.key,
     size: stored.size,
     md5,
-    sha256: fingerprint.sha256.digest('hex'),
+    sha256,
     ...fingerprint.sniff(),
   };
 }
