@@ -24,15 +24,16 @@ export class LocalBlobStore implements BlobStore {
   async writeTemporary(source: Readable): Promise<StoredObject> {
     const key = `tmp/${randomUUID()}`;
     const file = this.pathOf(key);
+    // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
+    const writer = createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 });
     try {
-      // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
-      await pipeline(
-        source,
-        createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 }),
-      );
+      await pipeline(source, writer);
       const { size, mtime } = await stat(file);
       return { key, size, modifiedAt: mtime };
     } catch (error) {
+      // pipeline rejects as soon as the source fails, while the file may still be opening: removing
+      // it before the writer has closed would let the open create it again, left behind.
+      if (!writer.closed) await new Promise<void>((resolve) => writer.once('close', () => resolve()));
       await unlink(file).catch(() => undefined);
       throw error;
     }
