@@ -1,12 +1,13 @@
 /**
  * The reference servers, in a few lines of plain Node: `POST /upload` streams the body through md5 and
- * sha256 into a file and fsyncs it (what any upload must at least do); every other request gets a
- * constant JSON answer (what any API answer must at least cost).
+ * sha256 into a file and fsyncs it (what any upload must at least do); `GET /download/<name>` pipes a
+ * file of that folder out the textbook way, a read stream into the response; every other request gets
+ * a constant JSON answer (what any API answer must at least cost).
  * Usage: node baseline-server.js <port> <directory for uploads>
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -45,6 +46,17 @@ createServer((request, response) => {
       ({ answer, file }) =>
         response.writeHead(200, { 'content-type': 'application/json' }).end(answer, () => void unlink(file)),
       (error: Error) => response.writeHead(500).end(error.message),
+    );
+    return;
+  }
+  if (request.method === 'GET' && request.url?.startsWith('/download/')) {
+    const file = path.join(uploadDir, path.basename(request.url));
+    stat(file).then(
+      ({ size }) => {
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+        createReadStream(file, { highWaterMark: 1 << 20 }).pipe(response);
+      },
+      () => response.writeHead(404).end(),
     );
     return;
   }

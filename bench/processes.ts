@@ -31,11 +31,8 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/**
- * Starts `node ...nodeArguments ...args` (the script among the node arguments) and waits until `GET <readyPath>` answers 200. Its stderr is kept
- * (and shown if it dies early); the process is stopped by the returned handle or by `cleanups`.
- */
-export async function startNodeServer(
+/** Starts `node ...nodeArguments ...args` (the script among the node arguments): see startServer. */
+export function startNodeServer(
   name: string,
   nodeArguments: string[],
   args: string[],
@@ -44,9 +41,27 @@ export async function startNodeServer(
   readyPath: string,
   cleanups: Cleanups,
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeArguments, ...args], {
+  return startServer(name, process.execPath, [...nodeArguments, ...args], env, port, readyPath, cleanups);
+}
+
+/**
+ * Starts `command ...args` and waits until `GET <readyPath>` answers 200. Its stdout is shown or
+ * dropped as `stdout` says, its stderr kept (and shown if it dies early); the process is stopped by
+ * the returned handle or by `cleanups`.
+ */
+export async function startServer(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+  cleanups: Cleanups,
+  stdout: 'inherit' | 'ignore' = 'inherit',
+): Promise<ChildServer> {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {

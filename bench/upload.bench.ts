@@ -1,10 +1,16 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cleanups } from './cleanups';
-import { download, postStream, requestJson, type JsonResponse } from './http-client';
+import {
+  downloadClient,
+  postStream,
+  requestJson,
+  type DownloadClient,
+  type JsonResponse,
+} from './http-client';
 import { runLoad } from './load';
 import {
   createDatabase,
@@ -14,7 +20,7 @@ import {
   startPicvault,
   temporaryDirectory,
 } from './picvault';
-import { freePort, startNodeServer, withRssSampling, type ChildServer } from './processes';
+import { freePort, startNodeServer, startServer, withRssSampling, type ChildServer } from './processes';
 import {
   belowCheck,
   formatMegabytes,
@@ -185,6 +191,73 @@ function desktopUpload(server: ChildServer, token: string, user: string, source:
   );
 }
 
+/** One download of the whole file, timed; throws unless every byte arrived. */
+async function downloadRate(client: DownloadClient, url: string, size: number): Promise<number> {
+  const fetched = await timed(() => client.download(url, UPLOAD_TIMEOUT_MS));
+  if (fetched.result.status !== 200 || fetched.result.bytes !== size) {
+    throw new Error(`${url} answered ${fetched.result.status} with ${fetched.result.bytes} bytes`);
+  }
+  return megabytesPerSecond(size, fetched.seconds);
+}
+
+/** `python3 -m http.server` over the folder that holds the file: the issue's reference file server. */
+async function startPythonFileServer(folder: string, cleanups: Cleanups): Promise<ChildServer | null> {
+  if (spawnSync('python3', ['--version'], { stdio: 'ignore' }).status !== 0) return null;
+  const port = await freePort();
+  const args = ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', folder];
+  return startServer('python http.server', 'python3', args, {}, port, '/', cleanups, 'ignore');
+}
+
+/**
+ * Download rates of the stored copy through its signed URL, beside a plain read of the file and the
+ * same file from a textbook Node server and from Python's http.server, in interleaved rounds so that
+ * other load falls on each alike.
+ */
+async function downloadFigures(
+  source: SourceFile,
+  servers: { picvault: string; baseline: ChildServer },
+  cleanups: Cleanups,
+  log: (line: string) => void,
+): Promise<Row[]> {
+  const client = downloadClient();
+  const name = path.basename(source.path);
+  const python = await startPythonFileServer(path.dirname(source.path), cleanups);
+  const best = { picvault: 0, node: 0, python: 0, read: 0 };
+  for (let round = 1; round <= REPEATS; round += 1) {
+    log(`download round ${round} of ${REPEATS} (${client.name}): signed URL, plain read, Node, Python`);
+    best.picvault = Math.max(best.picvault, await downloadRate(client, servers.picvault, source.size));
+    best.read = Math.max(best.read, await plainRead(source));
+    const textbook = `${servers.baseline.url}/download/${name}`;
+    best.node = Math.max(best.node, await downloadRate(client, textbook, source.size));
+    if (python) {
+      best.python = Math.max(best.python, await downloadRate(client, `${python.url}/${name}`, source.size));
+    }
+  }
+  await python?.stop();
+  const share = (rate: number) => `${((100 * rate) / best.read).toFixed(0)}% of plain read`;
+  return [
+    {
+      figure: `download /files/<id>/<name> (signed, ${client.name})`,
+      result: formatRate(best.picvault),
+      reference: `plain read ${formatRate(best.read)}`,
+      check: ratioCheck(best.picvault, best.read, 0.7),
+    },
+    {
+      figure: '  the same file piped by a minimal Node server',
+      result: formatRate(best.node),
+      reference: share(best.node),
+    },
+    python
+      ? {
+          figure: '  the same file from python3 -m http.server',
+          result: formatRate(best.python),
+          reference: share(best.python),
+        }
+      : unavailable('  the same file from python3 -m http.server', 'no python3'),
+    { figure: 'plain read (createReadStream, page cache)', result: formatRate(best.read) },
+  ];
+}
+
 function expect(condition: boolean, what: string, answer: JsonResponse): void {
   if (!condition)
     throw new Error(`${what} failed (${answer.status}): ${JSON.stringify(answer.body).slice(0, 500)}`);
@@ -272,19 +345,10 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
       runs.desktop.push(viaDesktop);
     }
   }
-  await baseline.stop();
   const baselineRun = bestOf(runs.baseline);
 
-  log(`download through the signed URL, and a plain read, best of ${REPEATS}`);
-  const readRate = await fastest(REPEATS, () => plainRead(source));
-  const downloadRate = await fastest(REPEATS, async () => {
-    const fetched = await timed(() => download(downloadUrl, UPLOAD_TIMEOUT_MS));
-    if (fetched.result.status !== 200 || fetched.result.bytes !== source.size) {
-      throw new Error(`download answered ${fetched.result.status} with ${fetched.result.bytes} bytes`);
-    }
-    return megabytesPerSecond(source.size, fetched.seconds);
-  });
-
+  const downloads = await downloadFigures(source, { picvault: downloadUrl, baseline }, cleanups, log);
+  await baseline.stop();
   rows.push(
     ...(desktopRoute
       ? uploadRows('/api/upload (format A)', source, bestOf(runs.desktop), baselineRun)
@@ -296,13 +360,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
       reference: `its RSS growth ${formatMegabytes(baselineRun.rssGrowth)}`,
     },
     { figure: 'dd bs=1M conv=fsync', result: formatRate(dd) },
-    {
-      figure: 'download /files/<id>/<name> (signed)',
-      result: formatRate(downloadRate),
-      reference: `plain read ${formatRate(readRate)}`,
-      check: ratioCheck(downloadRate, readRate, 0.7),
-    },
-    { figure: 'plain read (createReadStream, page cache)', result: formatRate(readRate) },
+    ...downloads,
   );
 
   const instant = `c=${INSTANT_UPLOADS.concurrency}, ${INSTANT_UPLOADS.count} names`;

@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import type { Blob } from '../entities/blob.entity';
 import { INLINE_IMAGE_TYPES } from '../services/content-sniffer';
-import type { BlobStore, ByteRange } from '../storage/blob-store';
+import { MissingObjectError, type BlobStore, type ByteRange } from '../storage/blob-store';
 
 /** `attachment; filename="cat.png"; filename*=UTF-8''…`: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -30,6 +29,17 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
+/** The headers that describe the bytes, wrong for anything else said instead. */
+const DESCRIBING_HEADERS = [
+  'Accept-Ranges',
+  'ETag',
+  'Last-Modified',
+  'Cache-Control',
+  'Content-Disposition',
+  'Content-Range',
+  'Content-Length',
+];
+
 function notModified(request: Request, etag: string, lastModified: Date): boolean {
   const ifNoneMatch = request.get('if-none-match');
   if (ifNoneMatch) return ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*');
@@ -50,6 +60,8 @@ export async function sendBlob(
 ) {
   const etag = `"${blob.sha256}"`;
   const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
+  // Whatever is sent, nothing can run script in our origin: even a 404 keeps these two.
+  response.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' });
   response.set({
     'Accept-Ranges': 'bytes',
     ETag: etag,
@@ -57,8 +69,6 @@ export async function sendBlob(
     'Cache-Control': 'private, max-age=0, must-revalidate',
     'Content-Type': inline ? blob.contentType : 'application/octet-stream',
     'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', name),
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': 'sandbox',
   });
   if (notModified(request, etag, blob.createdAt)) {
     response.status(304).end();
@@ -80,10 +90,15 @@ export async function sendBlob(
     response.end();
     return;
   }
-  const bytes = await store.read(blob.storageKey, range ?? undefined);
   try {
-    await pipeline(bytes, response);
+    await store.writeTo(blob.storageKey, response, range ?? undefined);
   } catch (error) {
+    if (error instanceof MissingObjectError && !response.headersSent) {
+      // Its file was deleted between finding the row and reading the bytes.
+      for (const header of DESCRIBING_HEADERS) response.removeHeader(header);
+      response.status(404).type('text/plain').send('No such file');
+      return;
+    }
     // A client that hangs up mid-download is not a server error.
     if (!response.destroyed && !request.destroyed) throw error;
   }

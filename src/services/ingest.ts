@@ -1,9 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../app-error';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobStore } from '../storage/blob-store';
-import { ParallelSha256 } from './parallel-sha256';
+import { OffThreadHashes } from './content-hashes';
 import { sniffContent, SNIFF_BYTES, type SniffedContent } from './content-sniffer';
 
 export interface IngestExpectations {
@@ -26,8 +25,7 @@ const tooLarge = (limit: number) =>
 
 /** Counts and hashes the bytes as they pass, and keeps the first few for sniffing. */
 class Fingerprint extends Transform {
-  readonly md5: Hash = createHash('md5');
-  readonly sha256 = new ParallelSha256();
+  readonly hashes = new OffThreadHashes();
   size = 0;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
@@ -42,14 +40,13 @@ class Fingerprint extends Transform {
       done(tooLarge(this.limit));
       return;
     }
-    const keepGoing = this.sha256.update(chunk);
-    this.md5.update(chunk);
+    const keepGoing = this.hashes.update(chunk);
     if (this.headBytes < SNIFF_BYTES) {
       this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes));
       this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes);
     }
     if (keepGoing) done(null, chunk);
-    else void this.sha256.drained().then(() => done(null, chunk));
+    else void this.hashes.drained().then(() => done(null, chunk));
   }
 
   sniff(): SniffedContent {
@@ -84,7 +81,7 @@ export async function ingest(
   try {
     stored = await store.writeTemporary(source.pipe(fingerprint));
   } catch (error) {
-    fingerprint.sha256.abort();
+    fingerprint.hashes.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
     const failure = sourceFailure(error);
@@ -100,8 +97,7 @@ export async function ingest(
     }
     throw failure;
   }
-  const md5 = fingerprint.md5.digest('hex');
-  const sha256 = await fingerprint.sha256.digest();
+  const { md5, sha256 } = await fingerprint.hashes.digest();
   const mismatch =
     (expected.size !== undefined && expected.size !== stored.size) ||
     (expected.md5 !== undefined && expected.md5.toLowerCase() !== md5);

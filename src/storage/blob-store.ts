@@ -1,9 +1,17 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** An inclusive byte range, as in an HTTP `Range` header. */
 export interface ByteRange {
   start: number;
   end: number;
+}
+
+/** The object is not, or no longer, in the store: a delete won a race against a read. */
+export class MissingObjectError extends Error {
+  constructor(key: string) {
+    super(`No stored object ${key}`);
+    this.name = 'MissingObjectError';
+  }
 }
 
 export interface StoredObject {
@@ -23,7 +31,11 @@ export interface BlobStore {
   writeTemporary(source: Readable): Promise<StoredObject>;
   /** Turns a temporary object into a permanent one under a new key, durably. */
   promote(temporaryKey: string): Promise<string>;
-  read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Writes the object's bytes, or one range of them, into `destination` and ends it; resolves once it
+   * has finished. Throws MissingObjectError, before writing anything, when there is no such object.
+   */
+  writeTo(key: string, destination: Writable, range?: ByteRange): Promise<void>;
   stat(key: string): Promise<StoredObject | null>;
   /** Removes an object; removing one that is already gone is not an error. */
   delete(key: string): Promise<void>;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, ByteRange, StoredObject } from './blob-store';
+import { MissingObjectError, type BlobStore, type ByteRange, type StoredObject } from './blob-store';
+import { sendFileRange } from './send-file';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** Exactly the keys this store makes, so no other path (`..`, absolute, a stray file) can be named. */
@@ -49,11 +50,20 @@ export class LocalBlobStore implements BlobStore {
     return key;
   }
 
-  async read(key: string, range?: ByteRange): Promise<Readable> {
-    const file = this.pathOf(key);
-    // Open first so a missing object fails here, not mid-response.
-    const handle = await open(file, 'r');
-    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+  async writeTo(key: string, destination: Writable, range?: ByteRange): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingObjectError(key);
+      throw error;
+    }
+    try {
+      const end = range?.end ?? (await handle.stat()).size - 1;
+      await sendFileRange(handle, destination, range?.start ?? 0, end);
+    } finally {
+      await handle.close();
+    }
   }
 
   async stat(key: string): Promise<StoredObject | null> {

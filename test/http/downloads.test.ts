@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
@@ -235,5 +237,29 @@ describe('a large download', () => {
     const tail = await fetch(url!, { headers: { range: `bytes=${bytes.length - 1000}-` } });
     expect(tail.status).toBe(206);
     expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 1000));
+
+    // Across several of the server's reused 1 MiB buffers, starting and ending inside one.
+    const [start, end] = [1024 * 1024 - 1, 9 * 1024 * 1024 + 1];
+    const middle = await fetch(url!, { headers: { range: `bytes=${start}-${end}` } });
+    expect(middle.status).toBe(206);
+    expect(Buffer.from(await middle.arrayBuffer()).equals(bytes.subarray(start, end + 1))).toBe(true);
+  });
+
+  it('answers 404, not 500, when the stored bytes vanished under a live row', async () => {
+    const alice = await signUp(app);
+    const uploaded = await uploadFile(app, alice.token, randomBytes(1000), { name: 'gone.bin' });
+    const { url, sha256: digest } = uploaded.data!.uploadFile;
+    const [{ storage_key: key }] = await app.dataSource.query<{ storage_key: string }[]>(
+      'SELECT storage_key FROM blobs WHERE sha256 = $1',
+      [digest],
+    );
+    await rm(path.join(app.dataDir, 'blobs', key));
+
+    const response = await fetch(url!);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('etag')).not.toBe(`"${digest}"`);
+    expect(response.headers.get('content-disposition')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await response.text()).toBe('No such file');
   });
 });

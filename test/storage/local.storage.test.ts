@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { StoredObject } from '../../src/storage/blob-store';
+import { MissingObjectError, type ByteRange, type StoredObject } from '../../src/storage/blob-store';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 
 let root: string;
@@ -17,6 +18,13 @@ beforeEach(async () => {
 afterEach(() => rm(root, { recursive: true, force: true }));
 
 const bytes = Buffer.from('0123456789abcdefghij');
+
+async function contents(key: string, range?: ByteRange): Promise<Buffer> {
+  const sink = new PassThrough();
+  const collected = buffer(sink);
+  await store.writeTo(key, sink, range);
+  return collected;
+}
 
 async function collect(objects: AsyncIterable<StoredObject>): Promise<StoredObject[]> {
   const found: StoredObject[] = [];
@@ -37,7 +45,7 @@ describe('LocalBlobStore', () => {
     expect(Math.abs(written.modifiedAt.getTime() - Date.now())).toBeLessThan(60_000);
     const file = path.join(root, written.key);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await buffer(await store.read(written.key))).toEqual(bytes);
+    expect(await contents(written.key)).toEqual(bytes);
   });
 
   it('removes the temporary object when the source fails mid-stream', async () => {
@@ -55,20 +63,62 @@ describe('LocalBlobStore', () => {
     expect(key).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}$/);
     expect(key.split('/')[1]).toBe(key.split('/')[2].slice(0, 2));
     expect(await store.stat(temporary.key)).toBeNull();
-    expect(await buffer(await store.read(key))).toEqual(bytes);
+    expect(await contents(key)).toEqual(bytes);
   });
 
   it('reads inclusive byte ranges', async () => {
     const key = await store.promote((await store.writeTemporary(Readable.from([bytes]))).key);
-    expect((await buffer(await store.read(key, { start: 0, end: 0 }))).toString()).toBe('0');
-    expect((await buffer(await store.read(key, { start: 3, end: 9 }))).toString()).toBe('3456789');
-    expect((await buffer(await store.read(key, { start: 15, end: 19 }))).toString()).toBe('fghij');
+    expect((await contents(key, { start: 0, end: 0 })).toString()).toBe('0');
+    expect((await contents(key, { start: 3, end: 9 })).toString()).toBe('3456789');
+    expect((await contents(key, { start: 15, end: 19 })).toString()).toBe('fghij');
   });
 
-  it('fails to read a missing object before any byte is streamed', async () => {
-    await expect(store.read('blobs/00/00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({
-      code: 'ENOENT',
+  it('writes objects and ranges of several MiB whole, through a destination that holds back', async () => {
+    const large = randomBytes(5 * 1024 * 1024 + 3);
+    const key = await store.promote((await store.writeTemporary(Readable.from([large]))).key);
+    expect((await contents(key)).equals(large)).toBe(true);
+    const range = { start: 1024 * 1024 - 1, end: 4 * 1024 * 1024 + 1 };
+    expect((await contents(key, range)).equals(large.subarray(range.start, range.end + 1))).toBe(true);
+
+    const received: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk);
+        setTimeout(done, 1);
+      },
     });
+    await store.writeTo(key, slow);
+    expect(Buffer.concat(received).equals(large)).toBe(true);
+  });
+
+  it('writes nothing but the end for an empty object', async () => {
+    const key = await store.promote((await store.writeTemporary(Readable.from([]))).key);
+    expect(await contents(key)).toEqual(Buffer.alloc(0));
+  });
+
+  it('stops, and rejects, when the destination is destroyed midway', async () => {
+    const key = await store.promote(
+      (await store.writeTemporary(Readable.from([randomBytes(8 * 1024 * 1024)]))).key,
+    );
+    let taken = 0;
+    const failing = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        taken += chunk.length;
+        done(taken > 2 * 1024 * 1024 ? new Error('client went away') : null);
+      },
+    });
+    await expect(store.writeTo(key, failing)).rejects.toThrow('client went away');
+    expect(taken).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('fails on a missing object with MissingObjectError, before anything is written', async () => {
+    const sink = new PassThrough();
+    await expect(store.writeTo('blobs/00/00000000-0000-0000-0000-000000000000', sink)).rejects.toBeInstanceOf(
+      MissingObjectError,
+    );
+    expect(sink.writableLength + sink.readableLength).toBe(0);
+    expect(sink.writableEnded).toBe(false);
   });
 
   it('stats an object, and answers null for one that does not exist', async () => {
@@ -117,7 +167,7 @@ describe('LocalBlobStore', () => {
     'tmp/',
     '',
   ])('refuses the key %j, which it could never have made', async (key) => {
-    await expect(store.read(key)).rejects.toThrow('Not a storage key');
+    await expect(store.writeTo(key, new PassThrough())).rejects.toThrow('Not a storage key');
     await expect(store.stat(key)).rejects.toThrow('Not a storage key');
     await expect(store.delete(key)).rejects.toThrow('Not a storage key');
   });

@@ -1,0 +1,63 @@
+import type { FileHandle } from 'node:fs/promises';
+import { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
+const CHUNK_BYTES = 1 << 20;
+/** Chunks read ahead of the destination: enough to keep the socket busy while the disk is read. */
+const CHUNKS_IN_FLIGHT = 4;
+
+/** Resolves once `destination` has taken `chunk` (handed it to the kernel, for a socket). */
+function written(destination: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    destination.write(chunk, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+/**
+ * Whether a write's callback means the bytes are out of the buffer. For a socket, or an HTTP response
+ * over one, it does: the kernel has them. A transform such as a PassThrough calls back while its
+ * reader may still hold the very buffer.
+ */
+function releasesOnCallback(destination: Writable): boolean {
+  return destination instanceof Socket || destination instanceof ServerResponse;
+}
+
+/**
+ * Writes bytes `start`…`end` (inclusive; none when end < start) of an open file into `destination`
+ * and ends it. Into a socket, the same few buffers carry the whole range, each reused once the
+ * kernel has taken it: a fresh 1 MiB buffer per chunk, as a read stream makes, costs more than the
+ * copy itself (measured: about a third less throughput on loopback).
+ */
+export async function sendFileRange(
+  file: FileHandle,
+  destination: Writable,
+  start: number,
+  end: number,
+): Promise<void> {
+  const chunkBytes = Math.min(CHUNK_BYTES, end - start + 1);
+  const reuse = releasesOnCallback(destination);
+  const inFlight: Promise<Buffer>[] = [];
+  // Its failures reach us through the write callbacks and `finished`; as events they would crash.
+  destination.on('error', () => undefined);
+  try {
+    for (let position = start; position <= end;) {
+      const oldest = inFlight.length < CHUNKS_IN_FLIGHT ? undefined : await inFlight.shift();
+      const buffer = reuse && oldest ? oldest : Buffer.allocUnsafeSlow(chunkBytes);
+      const { bytesRead } = await file.read(buffer, 0, Math.min(chunkBytes, end - position + 1), position);
+      if (bytesRead === 0) throw new Error(`The file ended ${end - position + 1} bytes early`);
+      position += bytesRead;
+      const taken = written(destination, buffer.subarray(0, bytesRead)).then(() => buffer);
+      // Awaited in turn below; one that fails while an earlier one is awaited must not go unhandled.
+      taken.catch(() => undefined);
+      inFlight.push(taken);
+    }
+    await Promise.all(inFlight);
+  } catch (error) {
+    destination.destroy(error as Error);
+    throw error;
+  }
+  destination.end();
+  await finished(destination);
+}
