@@ -202,6 +202,15 @@ describe(`node ${ENTRY_POINT} on an embedded PostgreSQL`, () => {
     expect(registered).toEqual({ code: 0 });
   });
 
+  it('serves the web pages’ own files from dist/, which must be deployable without src/', async () => {
+    for (const asset of ['/graphql/assets/playground.js', '/share/assets/share-page.css']) {
+      const response = await fetch(`${main!.url}${asset}`);
+      expect([asset, response.status]).toEqual([asset, 200]);
+      expect((await response.text()).length).toBeGreaterThan(100);
+    }
+    expect(existsSync(path.join(REPO_ROOT, 'dist/web/playground-assets/index.html'))).toBe(true);
+  });
+
   it('on SIGTERM, finishes the request in flight, refuses new ones, exits 0 and stops its PostgreSQL', async () => {
     const postgres = (await postgresPid(dataDir))!;
     expect(isAlive(postgres)).toBe(true);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import path from 'node:path';
 import { notFoundHandler } from '../http/errors';
 
-const OWN_ASSETS = path.resolve(__dirname, '../../src/web/playground-assets');
+const OWN_ASSETS = path.join(__dirname, 'playground-assets');
 
 /** The files the page loads, each served from an installed package: nothing comes from a CDN. */
 const PACKAGE_ASSETS: Record<string, string> = {

@@ -6,7 +6,7 @@ import { viewPictureShare, type PictureView } from '../legacy-rest/imagehost/pic
 import { ErrorCode } from '../schema/error-code';
 import { escapeHtml } from './escape-html';
 
-const ASSETS_DIR = path.resolve(__dirname, '../../src/web/share-page-assets');
+const ASSETS_DIR = path.join(__dirname, 'share-page-assets');
 const ASSETS_URL = '/share/assets';
 const ASSETS = new Set(['share-page.css', 'share-page.js', 'favicon.svg']);
 
