@@ -37,7 +37,7 @@ const FILE_BYTES = Number(process.env.BENCH_UPLOAD_BYTES || 1024 ** 3);
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 const RSS_GROWTH_LIMIT = 100e6;
 /** Each byte figure is the best of this many runs, interleaved: the machine is shared. */
-const REPEATS = Number(process.env.BENCH_REPEATS || 2);
+const REPEATS = Number(process.env.BENCH_REPEATS || 3);
 const INSTANT_UPLOADS = { count: 2000, concurrency: 16, maxSeconds: 120 };
 const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
 
