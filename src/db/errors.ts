@@ -6,3 +6,8 @@ export function violatedUniqueConstraint(error: unknown): string | null {
   const driverError = error.driverError as { code?: string; constraint?: string };
   return driverError.code === '23505' ? (driverError.constraint ?? '') : null;
 }
+
+/** Whether a failed statement pointed at a row (by foreign key) that is not, or no longer, there. */
+export function violatedForeignKey(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';
+}

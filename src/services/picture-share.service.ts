@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
+import { violatedForeignKey } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
 import { NodeKind, type Node } from '../entities/node.entity';
@@ -67,11 +68,16 @@ export class PictureShareService {
     return transactional(context, async (tx) => {
       const node = await this.nodes.findOwnedNodeOrThrow(tx, caller, nodeId);
       if (node.kind !== NodeKind.FILE) throw notFound('File');
-      await tx.manager.query(
-        `INSERT INTO picture_shares (key, node_id, owner_id, name, md5, size) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (node_id) DO NOTHING`,
-        [newKey(), node.id, node.ownerId, node.name, node.blob!.md5, node.blob!.size],
-      );
+      await tx.manager
+        .query(
+          `INSERT INTO picture_shares (key, node_id, owner_id, name, md5, size) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (node_id) DO NOTHING`,
+          [newKey(), node.id, node.ownerId, node.name, node.blob!.md5, node.blob!.size],
+        )
+        .catch((error: unknown) => {
+          // The file was deleted since it was read.
+          throw violatedForeignKey(error) ? notFound('File') : error;
+        });
       const [row] = await tx.manager.query<PictureShareRow[]>(
         `SELECT ${PICTURE_SHARE_COLUMNS} FROM picture_shares ps JOIN users u ON u.id = ps.owner_id
           WHERE ps.node_id = $1`,

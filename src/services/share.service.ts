@@ -1,6 +1,7 @@
 import { isUUID } from 'class-validator';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
+import { violatedForeignKey } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
 import { NodeKind, type Node } from '../entities/node.entity';
@@ -87,13 +88,17 @@ export class ShareService {
   async share(context: RequestContext, caller: Caller, nodeId: string): Promise<SharedFile> {
     return transactional(context, async (tx) => {
       const node = await this.ownedFile(tx, caller, nodeId);
-      // One statement settles both races: the same file shared twice, and two files with the same
-      // (md5, name) shared at once.
-      const [inserted] = await tx.manager.query<RankedShare[]>(
-        `INSERT INTO shares (node_id, owner_id, md5, name) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING ${rankedColumns()}`,
-        [node.id, node.ownerId, node.blob!.md5, node.name],
-      );
+      // One statement settles three races: the same file shared twice, two files with the same
+      // (md5, name) shared at once, and the file deleted since it was read.
+      const [inserted] = await tx.manager
+        .query<RankedShare[]>(
+          `INSERT INTO shares (node_id, owner_id, md5, name) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING ${rankedColumns()}`,
+          [node.id, node.ownerId, node.blob!.md5, node.name],
+        )
+        .catch((error: unknown) => {
+          throw violatedForeignKey(error) ? notFound('File') : error;
+        });
       if (!inserted) {
         throw new AppError(ErrorCode.ALREADY_SHARED, 'A file with this content and name is already shared');
       }

@@ -3,6 +3,7 @@ import { uploadFile } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { withNodeDeletedMidway } from '../helpers/wait';
 
 const PICTURE_FIELDS = `key name md5 size pv createdAt sharer url fileDeleted`;
 const SHARE_PICTURE = `mutation ($id: ID!) { sharePicture(id: $id) { ${PICTURE_FIELDS} } }`;
@@ -123,6 +124,20 @@ describe.each([
     const file = await uploadFile(app, alice.token, 'mine.png', tinyPng(2, 3));
     expect(codeOf(await graphql(app, SHARE_PICTURE, { id: file.id }, mallory.token))).toBe('NOT_FOUND');
     expect(codeOf(await graphql(app, SHARE_PICTURE, { id: file.id }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers NOT_FOUND, not INTERNAL, when the file is deleted while it is being shared', async () => {
+    const alice = await signUp(app);
+    const file = await uploadFile(app, alice.token, 'doomed.png', tinyPng(3, 3));
+    const answer = await withNodeDeletedMidway(app.dataSource, [file.id], () =>
+      graphql(app, SHARE_PICTURE, { id: file.id }, alice.token),
+    );
+    expect(codeOf(answer)).toBe('NOT_FOUND');
+    const kept = await app.dataSource.query('SELECT 1 FROM picture_shares WHERE md5 = $1 AND name = $2', [
+      file.md5,
+      'doomed.png',
+    ]);
+    expect(kept).toEqual([]);
   });
 
   it('cancels only the caller’s own key', async () => {

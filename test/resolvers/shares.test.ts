@@ -2,6 +2,7 @@ import { signUp } from '../helpers/accounts';
 import { uploadFile } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { withNodeDeletedMidway } from '../helpers/wait';
 
 const SHARE_FIELDS = `id name md5 size contentType pv createdAt sharer url`;
 const SHARE_FILE = `mutation ($id: ID!) { shareFile(id: $id) { ${SHARE_FIELDS} } }`;
@@ -222,6 +223,16 @@ describe.each([
     });
     expect(listed.data?.sharedFiles.shares.map((s) => s.id)).not.toContain(shared.id);
     expect(codeOf(await graphql(app, RECORD_DOWNLOAD, { shareId: shared.id }))).toBe('NOT_FOUND');
+  });
+
+  it('answers NOT_FOUND, not INTERNAL, when the file is deleted while it is being shared', async () => {
+    const alice = await signUp(app);
+    const file = await uploadFile(app, alice.token, 'doomed.txt', 'deleted while shared');
+    const answer = await withNodeDeletedMidway(app.dataSource, [file.id], () =>
+      graphql(app, SHARE_FILE, { id: file.id }, alice.token),
+    );
+    expect(codeOf(answer)).toBe('NOT_FOUND');
+    expect(await app.dataSource.query('SELECT 1 FROM shares WHERE node_id = $1', [file.id])).toEqual([]);
   });
 
   it('ends a share whose rename collides with someone else’s share of the same md5 and name', async () => {
