@@ -136,20 +136,29 @@ export class NodeService {
     });
   }
 
-  /** Makes sure every folder of `dir` exists (mkdir -p); a file in the way is NAME_TAKEN. */
+  /**
+   * Makes sure every folder of `dir` exists (mkdir -p); a file in the way is NAME_TAKEN. Each folder
+   * stays key-share locked until commit, top-down like a delete's or move's own locks: a concurrent
+   * delete or move of one of them either waits for this transaction, and then sees what it put there,
+   * or finishes first, and the folder is made again.
+   */
   async ensureFolder(context: RequestContext, ownerId: string, dir: string): Promise<void> {
     for (const [parent, name] of ancestorsOf(dir)) {
-      await context.manager.query(
-        `INSERT INTO nodes (owner_id, kind, dir, name) VALUES ($1, 'folder', $2, $3)
-         ON CONFLICT (owner_id, dir, name) DO NOTHING`,
-        [ownerId, parent, name],
-      );
-      const [existing] = await context.manager.query<{ kind: NodeKind }[]>(
-        `SELECT kind FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = $3`,
-        [ownerId, parent, name],
-      );
-      if (existing.kind !== NodeKind.FOLDER) {
-        throw new AppError(ErrorCode.NAME_TAKEN, `A file named "${name}" is in the way of that folder`);
+      for (;;) {
+        await context.manager.query(
+          `INSERT INTO nodes (owner_id, kind, dir, name) VALUES ($1, 'folder', $2, $3)
+           ON CONFLICT (owner_id, dir, name) DO NOTHING`,
+          [ownerId, parent, name],
+        );
+        const [existing] = await context.manager.query<{ kind: NodeKind }[]>(
+          `SELECT kind FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = $3 FOR KEY SHARE`,
+          [ownerId, parent, name],
+        );
+        if (!existing) continue; // deleted or moved away while we waited for its lock
+        if (existing.kind !== NodeKind.FOLDER) {
+          throw new AppError(ErrorCode.NAME_TAKEN, `A file named "${name}" is in the way of that folder`);
+        }
+        break;
       }
     }
   }

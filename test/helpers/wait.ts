@@ -15,8 +15,9 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 5000): 
 }
 
 /**
- * Runs `work` while another connection has deleted the `nodes` rows `deleted` without committing,
- * and commits once `work` waits on their locks: a file deleted between being read and being used.
+ * Deletes the `nodes` rows `deleted` the way a delete does, around `work`: another connection locks
+ * them FOR UPDATE, `work` starts, and once it waits on one of those locks they are deleted and the
+ * deletion committed. `work` meets a file or folder deleted between being read and being used.
  */
 export async function withNodeDeletedMidway<T>(
   dataSource: DataSource,
@@ -27,7 +28,7 @@ export async function withNodeDeletedMidway<T>(
   await deleter.connect();
   try {
     await deleter.startTransaction();
-    await deleter.query('DELETE FROM nodes WHERE id = ANY($1)', [deleted]);
+    await deleter.query('SELECT id FROM nodes WHERE id = ANY($1) FOR UPDATE', [deleted]);
     const result = work();
     // Awaited below; a failure while the locks are still awaited must not go unhandled meanwhile.
     result.catch(() => undefined);
@@ -36,8 +37,9 @@ export async function withNodeDeletedMidway<T>(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (waiting === 0) throw new Error('nothing waits on the deleted rows yet');
+      if (waiting === 0) throw new Error('nothing waits on the locked rows yet');
     });
+    await deleter.query('DELETE FROM nodes WHERE id = ANY($1)', [deleted]);
     await deleter.commitTransaction();
     return await result;
   } finally {

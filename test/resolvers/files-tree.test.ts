@@ -3,7 +3,7 @@ import { md5, signUp, type TestUser } from '../helpers/accounts';
 import { graphql } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { NODE_FIELDS, storedObjects, uploadFile, type UploadedNode } from '../helpers/uploads';
-import { eventually } from '../helpers/wait';
+import { eventually, withNodeDeletedMidway } from '../helpers/wait';
 
 const FILES = `query ($folder: String!, $recursive: Boolean!, $kind: NodeKind, $orderBy: NodeOrder!, $offset: Int!, $limit: Int!) {
   files(folder: $folder, recursive: $recursive, kind: $kind, orderBy: $orderBy, offset: $offset, limit: $limit) {
@@ -489,6 +489,18 @@ describe.each([
       expect(await refCount('gone one')).toEqual([]);
       expect(await refCount('gone two')).toEqual([]);
       expect(await refCount('keep')).toEqual([1]);
+    });
+
+    it('never leaves a file in a folder deleted while the file was being placed there', async () => {
+      const folder = (
+        await graphql<{ createFolder: UploadedNode }>(app, CREATE_FOLDER, { path: '/album' }, alice.token)
+      ).data!.createFolder;
+      const placed = await withNodeDeletedMidway(app.dataSource, [folder.id], () =>
+        upload(alice, 'placed while deleted', 'late.txt', '/album'),
+      );
+      // The upload waited for the delete, then made the folder again: nothing points at a missing folder.
+      expect(placed.path).toBe('/album/late.txt');
+      expect((await paths(alice, { recursive: true })).sort()).toEqual(['/album', '/album/late.txt']);
     });
 
     it('answers NOT_FOUND for a file already deleted', async () => {
