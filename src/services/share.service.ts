@@ -1,7 +1,7 @@
 import { isUUID } from 'class-validator';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
-import { violatedForeignKey } from '../db/errors';
+import { violatedForeignKey, violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
 import { NodeKind, type Node } from '../entities/node.entity';
@@ -221,20 +221,32 @@ export class ShareService {
    * that pair one someone else already shares, this share ends: the pair can name only one share.
    */
   private async followFiles(context: RequestContext, nodeIds: string[]): Promise<void> {
-    const displaced = await returningRows<RankedShare>(
-      context.manager,
-      `DELETE FROM shares s USING nodes n, blobs b
-        WHERE s.node_id = n.id AND b.id = n.blob_id AND n.id = ANY($1::uuid[])
-          AND EXISTS (SELECT 1 FROM shares o WHERE o.md5 = b.md5 AND o.name = n.name AND o.id <> s.id)
-        RETURNING ${rankedColumns('s')}`,
-      [nodeIds],
-    );
-    await this.ranking.scheduleRemoval(context, displaced);
-    await context.manager.query(
-      `UPDATE shares s SET md5 = b.md5, name = n.name
-         FROM nodes n JOIN blobs b ON b.id = n.blob_id
-        WHERE s.node_id = n.id AND n.id = ANY($1::uuid[]) AND (s.md5, s.name) <> (b.md5, n.name)`,
-      [nodeIds],
-    );
+    // A share of the same (md5, name) committed between the two statements makes the update fail:
+    // under a savepoint, that failure is undone and the share it displaces is ended on the next pass.
+    for (;;) {
+      const displaced = await returningRows<RankedShare>(
+        context.manager,
+        `DELETE FROM shares s USING nodes n, blobs b
+          WHERE s.node_id = n.id AND b.id = n.blob_id AND n.id = ANY($1::uuid[])
+            AND EXISTS (SELECT 1 FROM shares o WHERE o.md5 = b.md5 AND o.name = n.name AND o.id <> s.id)
+          RETURNING ${rankedColumns('s')}`,
+        [nodeIds],
+      );
+      await this.ranking.scheduleRemoval(context, displaced);
+      await context.manager.query('SAVEPOINT follow_files');
+      try {
+        await context.manager.query(
+          `UPDATE shares s SET md5 = b.md5, name = n.name
+             FROM nodes n JOIN blobs b ON b.id = n.blob_id
+            WHERE s.node_id = n.id AND n.id = ANY($1::uuid[]) AND (s.md5, s.name) <> (b.md5, n.name)`,
+          [nodeIds],
+        );
+        await context.manager.query('RELEASE SAVEPOINT follow_files');
+        return;
+      } catch (error) {
+        if (violatedUniqueConstraint(error) !== 'shares_content_key') throw error;
+        await context.manager.query('ROLLBACK TO SAVEPOINT follow_files');
+      }
+    }
   }
 }

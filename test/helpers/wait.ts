@@ -14,21 +14,25 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 5000): 
   }
 }
 
+type Query = (sql: string, parameters?: unknown[]) => Promise<unknown>;
+
 /**
- * Deletes the `nodes` rows `deleted` the way a delete does, around `work`: another connection locks
- * them FOR UPDATE, `work` starts, and once it waits on one of those locks they are deleted and the
- * deletion committed. `work` meets a file or folder deleted between being read and being used.
+ * Races `work` against another connection's transaction: `begin` runs in it, `work` starts, and once
+ * `work` waits on a lock that transaction holds, `end` runs in it and it commits. `work` thus meets a
+ * change made between two of its own statements.
  */
-export async function withNodeDeletedMidway<T>(
+export async function racingTransaction<T>(
   dataSource: DataSource,
-  deleted: string[],
+  begin: (query: Query) => Promise<unknown>,
+  end: (query: Query) => Promise<unknown>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const deleter = dataSource.createQueryRunner();
-  await deleter.connect();
+  const other = dataSource.createQueryRunner();
+  await other.connect();
+  const query: Query = (sql, parameters) => other.query(sql, parameters);
   try {
-    await deleter.startTransaction();
-    await deleter.query('SELECT id FROM nodes WHERE id = ANY($1) FOR UPDATE', [deleted]);
+    await other.startTransaction();
+    await begin(query);
     const result = work();
     // Awaited below; a failure while the locks are still awaited must not go unhandled meanwhile.
     result.catch(() => undefined);
@@ -37,12 +41,26 @@ export async function withNodeDeletedMidway<T>(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (waiting === 0) throw new Error('nothing waits on the locked rows yet');
+      if (waiting === 0) throw new Error('nothing waits on the other transaction yet');
     });
-    await deleter.query('DELETE FROM nodes WHERE id = ANY($1)', [deleted]);
-    await deleter.commitTransaction();
+    await end(query);
+    await other.commitTransaction();
     return await result;
   } finally {
-    await deleter.release();
+    await other.release();
   }
+}
+
+/** `work` meets the `nodes` rows `deleted` locked, then deleted, the way a delete does it. */
+export function withNodeDeletedMidway<T>(
+  dataSource: DataSource,
+  deleted: string[],
+  work: () => Promise<T>,
+): Promise<T> {
+  return racingTransaction(
+    dataSource,
+    (query) => query('SELECT id FROM nodes WHERE id = ANY($1) FOR UPDATE', [deleted]),
+    (query) => query('DELETE FROM nodes WHERE id = ANY($1)', [deleted]),
+    work,
+  );
 }

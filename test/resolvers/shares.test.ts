@@ -2,7 +2,7 @@ import { signUp } from '../helpers/accounts';
 import { uploadFile } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { withNodeDeletedMidway } from '../helpers/wait';
+import { racingTransaction, withNodeDeletedMidway } from '../helpers/wait';
 
 const SHARE_FIELDS = `id name md5 size contentType pv createdAt sharer url`;
 const SHARE_FILE = `mutation ($id: ID!) { shareFile(id: $id) { ${SHARE_FIELDS} } }`;
@@ -251,6 +251,29 @@ describe.each([
       name: 'taken.txt',
     });
     expect(found.data?.sharedFile.sharer).toBe(alice.userName);
+  });
+
+  it('ends the renamed file’s share when an equal share commits while the rename runs', async () => {
+    const alice = await signUp(app);
+    const bob = await signUp(app);
+    const hers = await uploadFile(app, alice.token, 'taken.txt', 'raced content');
+    const his = await uploadFile(app, bob.token, 'free.txt', 'raced content');
+    const bobs = await share(bob.token, his.id);
+
+    const renamed = await racingTransaction(
+      app.dataSource,
+      (query) =>
+        query(
+          `INSERT INTO shares (node_id, owner_id, md5, name)
+           SELECT id, owner_id, $2, name FROM nodes WHERE id = $1`,
+          [hers.id, hers.md5],
+        ),
+      async () => undefined,
+      () => graphql(app, RENAME, { id: his.id, name: 'taken.txt' }, bob.token),
+    );
+    expect(renamed.errors).toBeUndefined();
+    expect(renamed.data).toEqual({ renameNode: { name: 'taken.txt' } });
+    expect(codeOf(await graphql(app, RECORD_DOWNLOAD, { shareId: bobs.id }))).toBe('NOT_FOUND');
   });
 
   it('tells on every file whether it is shared, with one query for the whole list', async () => {
