@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
+import { MemoryAttemptCounter, RedisAttemptCounter } from './cache/attempt-counter';
 import { MemoryKeyValueCache, RedisKeyValueCache } from './cache/key-value.cache';
 import type { Config } from './config';
 import type { RequestContext } from './context';
@@ -61,6 +62,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
+    loginFailures: redis ? new RedisAttemptCounter(redis) : new MemoryAttemptCounter(),
     store,
     secret: dependencies.secret,
     publicUrl: config.PUBLIC_URL,

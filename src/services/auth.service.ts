@@ -1,5 +1,6 @@
 import type { Caller, RequestContext } from '../context';
 import { AppError, badInput } from '../app-error';
+import type { AttemptCounter } from '../cache/attempt-counter';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import { violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
@@ -14,6 +15,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_LIFETIME_MS = DAY_MS;
 export const REMEMBERED_SESSION_LIFETIME_MS = 30 * DAY_MS;
 const CACHE_TTL_SECONDS = 300;
+/** Wrong passwords an account takes in one window before its logins are refused until the window ends. */
+export const MAX_LOGIN_FAILURES = 10;
+export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
 
 export interface PasswordProof {
   password?: string;
@@ -43,6 +47,7 @@ interface CachedSession extends Caller {
 }
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
+const loginFailuresKey = (userName: string) => `login-failures:${userName.toLowerCase()}`;
 
 /** The md5 hex every door agrees on, from whichever form of the password the caller sent. */
 function passwordMd5Of(proof: PasswordProof): string {
@@ -55,7 +60,10 @@ function passwordMd5Of(proof: PasswordProof): string {
 }
 
 export class AuthService {
-  constructor(private readonly sessionCache: KeyValueCache) {}
+  constructor(
+    private readonly sessionCache: KeyValueCache,
+    private readonly loginFailures: AttemptCounter,
+  ) {}
 
   async register(context: RequestContext, registration: Registration): Promise<User> {
     const passwordHash = await hashPasswordMd5(passwordMd5Of(registration));
@@ -80,15 +88,30 @@ export class AuthService {
     }
   }
 
+  /**
+   * Opens a session for the right password. Past MAX_LOGIN_FAILURES wrong ones for the same user
+   * name, every attempt is refused, the right password too, until the window ends: guessing
+   * online gets a few dozen tries an hour. Names that do not exist count alike, so the refusal
+   * tells nothing about which accounts exist.
+   */
   async login(context: RequestContext, request: LoginRequest): Promise<IssuedSession> {
     const passwordMd5 = passwordMd5Of(request);
+    const failuresKey = loginFailuresKey(request.userName);
+    if ((await this.loginFailures.count(failuresKey)) >= MAX_LOGIN_FAILURES) {
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        'Too many wrong passwords for this account: try again later',
+      );
+    }
     const user = await context.manager
       .createQueryBuilder(User, 'user')
       .where('lower(user.user_name) = lower(:userName)', { userName: request.userName })
       .getOne();
     if (!(await verifyPasswordMd5(user?.passwordHash ?? null, passwordMd5)) || !user) {
+      await this.loginFailures.add(failuresKey, LOGIN_FAILURE_WINDOW_SECONDS);
       throw new AppError(ErrorCode.UNAUTHENTICATED, 'Wrong user name or password');
     }
+    await this.loginFailures.reset(failuresKey);
     const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
     const { token, session } = await this.openSession(context, user, SessionKind.TOKEN, lifetime);
     return { token, expiresAt: session.expiresAt, user };

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { AttemptCounter } from '../cache/attempt-counter';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import type { BlobStore } from '../storage/blob-store';
 import { AuthService } from './auth.service';
@@ -14,6 +15,7 @@ import { UrlSigner } from './url-signer';
 
 export interface ServiceDependencies {
   cache: KeyValueCache;
+  loginFailures: AttemptCounter;
   store: BlobStore;
   secret: string;
   publicUrl: string;
@@ -41,7 +43,7 @@ export function createServices(dependencies: ServiceDependencies): Services {
   const nodes = new NodeService(blobs);
   const ranking = new RankingService(dependencies.redis);
   return {
-    auth: new AuthService(dependencies.cache),
+    auth: new AuthService(dependencies.cache, dependencies.loginFailures),
     blobs,
     nodes,
     uploads: new UploadService(blobs, nodes, dependencies.maxUploadBytes),

@@ -67,6 +67,35 @@ describe.each([
     }
   });
 
+  it('refuses every login to an account after 10 wrong passwords, and only to that account', async () => {
+    for (const userName of ['guessed', 'neighbour']) {
+      await graphql(app, REGISTER, { input: { userName, nickName: 'n', password: 'right' } });
+    }
+    const codeOfLogin = async (userName: string, password: string) =>
+      (await graphql(app, LOGIN, { input: { userName, password } })).errors?.[0].extensions?.code ?? 'OK';
+
+    // A right password before the limit starts the count again.
+    for (let attempt = 0; attempt < 9; attempt += 1) {
+      expect(await codeOfLogin('guessed', `wrong-${attempt}`)).toBe('UNAUTHENTICATED');
+    }
+    expect(await codeOfLogin('guessed', 'right')).toBe('OK');
+
+    // The count is the account's, whatever the case of its name.
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      expect(await codeOfLogin(attempt % 2 ? 'GUESSED' : 'guessed', `wrong-${attempt}`)).toBe(
+        'UNAUTHENTICATED',
+      );
+    }
+    expect(await codeOfLogin('guessed', 'right')).toBe('RATE_LIMITED');
+    expect(await codeOfLogin('neighbour', 'right')).toBe('OK');
+
+    // A name nobody has is refused the same way, so the answers tell nothing about who exists.
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      expect(await codeOfLogin('nobody-at-all', 'guess')).toBe('UNAUTHENTICATED');
+    }
+    expect(await codeOfLogin('nobody-at-all', 'guess')).toBe('RATE_LIMITED');
+  });
+
   it('ends the session on logout, so the token stops working at once', async () => {
     await graphql(app, REGISTER, { input: { userName: 'carol', nickName: 'c', password: 'pw' } });
     const token = (

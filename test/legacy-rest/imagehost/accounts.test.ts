@@ -57,6 +57,19 @@ describe.each([
     }
   });
 
+  it('answers 1 even to the right password once an account took 10 wrong ones', async () => {
+    const guessed = { ...qingfu, userName: 'guessed', email: undefined };
+    expect((await postJson(app, '/api/reg', guessed)).body).toEqual({ code: 0 });
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const wrong = await postJson(app, '/api/login', { user: 'guessed', pwd: md5(`guess ${attempt}`) });
+      expect(wrong.body).toEqual({ code: 1 });
+    }
+    expect((await postJson(app, '/api/login', { user: 'guessed', pwd: guessed.firstPwd })).body).toEqual({
+      code: 1,
+    });
+    expect((await postJson(app, '/api/login', { user: 'qingfu', pwd: qingfu.firstPwd })).body.code).toBe(0);
+  });
+
   it('reads the body as JSON whatever the Content-Type says', async () => {
     for (const contentType of [
       'application/octet-stream',

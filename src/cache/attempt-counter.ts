@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Counts attempts per key in a window that opens with the first one and closes `windowSeconds`
+ * later: Redis when configured, so every instance sees the same count, process memory otherwise.
+ */
+export interface AttemptCounter {
+  /** Counts one more attempt and answers how many the window now holds. */
+  add(key: string, windowSeconds: number): Promise<number>;
+  count(key: string): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+export class RedisAttemptCounter implements AttemptCounter {
+  constructor(private readonly redis: Redis) {}
+
+  async add(key: string, windowSeconds: number): Promise<number> {
+    // NX: later attempts must not push the window's end back, or a slow guesser is never let go.
+    const replies = await this.redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
+    const [error, count] = replies![0];
+    if (error) throw error;
+    return count as number;
+  }
+
+  async count(key: string): Promise<number> {
+    return Number(await this.redis.get(key)) || 0;
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+}
+
+export class MemoryAttemptCounter implements AttemptCounter {
+  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  async add(key: string, windowSeconds: number): Promise<number> {
+    const open = this.open(key);
+    if (open) {
+      open.count += 1;
+      return open.count;
+    }
+    if (this.windows.size >= this.maxKeys) {
+      // Maps iterate in insertion order: the first window is the oldest.
+      const oldest = this.windows.keys().next().value;
+      if (oldest !== undefined) this.windows.delete(oldest);
+    }
+    this.windows.set(key, { count: 1, endsAt: Date.now() + windowSeconds * 1000 });
+    return 1;
+  }
+
+  async count(key: string): Promise<number> {
+    return this.open(key)?.count ?? 0;
+  }
+
+  async reset(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
+  private open(key: string): { count: number; endsAt: number } | undefined {
+    const window = this.windows.get(key);
+    if (window && window.endsAt <= Date.now()) {
+      this.windows.delete(key);
+      return undefined;
+    }
+    return window;
+  }
+}
