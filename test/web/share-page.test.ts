@@ -217,7 +217,6 @@ describe('the picture-share page at /share?urlmd5= and /api/share?urlmd5=', () =
       const first = await page.goto(`${app.url}/share?urlmd5=${key}`, { waitUntil: 'load' });
       expect(first?.status()).toBe(200);
       expect(await shown()).toEqual({ naturalWidth: 4, sharer: alice.userName, views: '1', violations: [] });
-      await page.screenshot({ path: '/tmp/share-page.png', fullPage: true });
 
       await page.reload({ waitUntil: 'load' });
       expect(await shown()).toEqual({ naturalWidth: 4, sharer: alice.userName, views: '2', violations: [] });
