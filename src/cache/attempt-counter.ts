@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ExpiringMap } from './expiring-map';
 
 /**
  * Counts attempts per key in a window that opens with the first one and closes `windowSeconds`
@@ -32,39 +33,28 @@ export class RedisAttemptCounter implements AttemptCounter {
 }
 
 export class MemoryAttemptCounter implements AttemptCounter {
-  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+  /** The count is an object so that counting on keeps the window's end where the first attempt put it. */
+  private readonly windows: ExpiringMap<{ count: number }>;
 
-  constructor(private readonly maxKeys = 10_000) {}
+  constructor(maxKeys = 10_000) {
+    this.windows = new ExpiringMap(maxKeys);
+  }
 
   async add(key: string, windowSeconds: number): Promise<number> {
-    const open = this.open(key);
+    const open = this.windows.get(key);
     if (open) {
       open.count += 1;
       return open.count;
     }
-    if (this.windows.size >= this.maxKeys) {
-      // Maps iterate in insertion order: the first window is the oldest.
-      const oldest = this.windows.keys().next().value;
-      if (oldest !== undefined) this.windows.delete(oldest);
-    }
-    this.windows.set(key, { count: 1, endsAt: Date.now() + windowSeconds * 1000 });
+    this.windows.set(key, { count: 1 }, windowSeconds);
     return 1;
   }
 
   async count(key: string): Promise<number> {
-    return this.open(key)?.count ?? 0;
+    return this.windows.get(key)?.count ?? 0;
   }
 
   async reset(key: string): Promise<void> {
     this.windows.delete(key);
-  }
-
-  private open(key: string): { count: number; endsAt: number } | undefined {
-    const window = this.windows.get(key);
-    if (window && window.endsAt <= Date.now()) {
-      this.windows.delete(key);
-      return undefined;
-    }
-    return window;
   }
 }

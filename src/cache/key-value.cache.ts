@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ExpiringMap } from './expiring-map';
 
 /** A small string cache with expiry: Redis when configured, process memory otherwise. */
 export interface KeyValueCache {
@@ -24,27 +25,18 @@ export class RedisKeyValueCache implements KeyValueCache {
 }
 
 export class MemoryKeyValueCache implements KeyValueCache {
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries: ExpiringMap<string>;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(maxEntries = 10_000) {
+    this.entries = new ExpiringMap(maxEntries);
+  }
 
   async get(key: string): Promise<string | null> {
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return null;
-    }
-    return entry.value;
+    return this.entries.get(key) ?? null;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    if (this.entries.size >= this.maxEntries) {
-      // Maps iterate in insertion order: dropping the first entry evicts the oldest.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.entries.set(key, value, ttlSeconds);
   }
 
   async delete(key: string): Promise<void> {
