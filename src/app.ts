@@ -37,6 +37,8 @@ export interface AppDependencies {
 
 export interface App {
   express: Express;
+  /** Resolves once the background work started so far (removing bytes nothing needs) has finished. */
+  settled(): Promise<void>;
   /** Stops GraphQL; the caller closes the HTTP server, the database and Redis it opened. */
   stop(): Promise<void>;
 }
@@ -136,9 +138,11 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
 
   return {
     express: app,
+    settled: () => services.blobs.settled(),
     stop: async () => {
       clearInterval(sweeper);
       await apollo.stop();
+      await services.blobs.settled();
       await store.destroy();
     },
   };

@@ -13,7 +13,30 @@ const TEMPORARY_MAX_AGE_MS = 60 * 60 * 1000;
  * random key, so removing one blob's bytes can never touch another's, however they race.
  */
 export class BlobService {
+  /** Removals of bytes no row points at any more, still running. */
+  private readonly removals = new Set<Promise<void>>();
+
   constructor(readonly store: BlobStore) {}
+
+  /**
+   * Removes a stored object that nothing refers to once the transaction commits, without holding up
+   * the answer: unlinking a 1 GiB file takes up to half a second here, and no caller needs it gone.
+   * One that fails is logged and left to the sweeper.
+   */
+  private async removeAfterCommit(context: RequestContext, key: string): Promise<void> {
+    await afterCommit(context, async () => {
+      const removal = this.store
+        .delete(key)
+        .catch((error: unknown) => context.log.error({ err: error, key }, 'removing a stored object failed'))
+        .finally(() => this.removals.delete(removal));
+      this.removals.add(removal);
+    });
+  }
+
+  /** Resolves once every removal started so far has finished: before shutdown, and in tests. */
+  async settled(): Promise<void> {
+    while (this.removals.size) await Promise.all(this.removals);
+  }
 
   /**
    * Adds a reference to the blob with this content, storing the ingested bytes only when no such
@@ -26,7 +49,7 @@ export class BlobService {
       [content.sha256],
     );
     if (existing) {
-      await afterCommit(context, () => this.store.delete(content.temporaryKey));
+      await this.removeAfterCommit(context, content.temporaryKey);
       return existing.id;
     }
     const storageKey = await this.store.promote(content.temporaryKey);
@@ -50,7 +73,7 @@ export class BlobService {
         storageKey,
       ],
     );
-    if (row.storage_key !== storageKey) await afterCommit(context, () => this.store.delete(storageKey));
+    if (row.storage_key !== storageKey) await this.removeAfterCommit(context, storageKey);
     return row.id;
   }
 
@@ -99,9 +122,7 @@ export class BlobService {
       `DELETE FROM blobs WHERE id = ANY($1::uuid[]) RETURNING storage_key`,
       [emptied],
     );
-    for (const { storage_key: key } of unreferenced) {
-      await afterCommit(context, () => this.store.delete(key));
-    }
+    for (const { storage_key: key } of unreferenced) await this.removeAfterCommit(context, key);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface TestApp {
   dataSource: DataSource;
   redis: Redis | null;
   dataDir: string;
+  /** Resolves once the app's background removals of unreferenced bytes have finished. */
+  settled(): Promise<void>;
   /** Stops the server and removes its database, Redis keys and files. */
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataSource,
     redis,
     dataDir,
+    settled: () => app.settled(),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

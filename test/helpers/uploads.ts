@@ -85,8 +85,12 @@ export async function uploadFile(
   return { status: response.status, ...body };
 }
 
-/** Every file under `blobs/<dir>` of the app's data directory, as relative keys. */
+/**
+ * Every file under `blobs/<dir>` of the app's data directory, as relative keys, once the removals the
+ * app runs after answering have finished.
+ */
 export async function storedObjects(app: TestApp, dir: 'tmp' | 'blobs'): Promise<string[]> {
+  await app.settled();
   const root = path.join(app.dataDir, 'blobs', dir);
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
