@@ -3,6 +3,7 @@ import { ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { ChunkReader } from './chunk-reader';
 
 const CHUNK_BYTES = 1 << 20;
 /** Chunks read ahead of the destination: enough to keep the socket busy while the disk is read. */
@@ -38,6 +39,7 @@ export async function sendFileRange(
 ): Promise<void> {
   const chunkBytes = Math.min(CHUNK_BYTES, end - start + 1);
   const reuse = releasesOnCallback(destination);
+  const reader = new ChunkReader(file);
   const inFlight: Promise<Buffer>[] = [];
   // Its failures reach us through the write callbacks and `finished`; as events they would crash.
   destination.on('error', () => undefined);
@@ -45,7 +47,7 @@ export async function sendFileRange(
     for (let position = start; position <= end;) {
       const oldest = inFlight.length < CHUNKS_IN_FLIGHT ? undefined : await inFlight.shift();
       const buffer = reuse && oldest ? oldest : Buffer.allocUnsafeSlow(chunkBytes);
-      const { bytesRead } = await file.read(buffer, 0, Math.min(chunkBytes, end - position + 1), position);
+      const bytesRead = await reader.read(buffer, Math.min(chunkBytes, end - position + 1), position);
       if (bytesRead === 0) throw new Error(`The file ended ${end - position + 1} bytes early`);
       position += bytesRead;
       const taken = written(destination, buffer.subarray(0, bytesRead)).then(() => buffer);
