@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 
 /** The name of the unique index or constraint a failed statement violated, if that is why it failed. */
@@ -10,4 +11,12 @@ export function violatedUniqueConstraint(error: unknown): string | null {
 /** Whether a failed statement pointed at a row (by foreign key) that is not, or no longer, there. */
 export function violatedForeignKey(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';
+}
+
+/**
+ * Whether the server itself refused a statement (an SQLSTATE came back), rather than the connection
+ * failing: only then is it certain what became of the statement.
+ */
+export function refusedByServer(error: unknown): boolean {
+  return error instanceof QueryFailedError && error.driverError instanceof DatabaseError;
 }

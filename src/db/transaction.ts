@@ -1,8 +1,10 @@
 import type { AfterCommitTask, RequestContext } from '../context';
+import { refusedByServer } from './errors';
 
 /**
  * Runs `work` in one database transaction, or inside the caller's if one is already open. Tasks
- * registered with `afterCommit` run only once the outermost transaction has committed.
+ * registered with `afterCommit` run only once the outermost transaction has committed, those
+ * registered with `afterRollback` only once it has certainly not.
  */
 export async function transactional<T>(
   context: RequestContext,
@@ -11,20 +13,33 @@ export async function transactional<T>(
   if (context.transaction) return work(context);
   const committed: AfterCommitTask[] = [];
   const rolledBack: AfterCommitTask[] = [];
+  let committing = false;
   let result: T;
   try {
-    result = await context.manager.transaction((manager) =>
-      work({
+    result = await context.manager.transaction(async (manager) => {
+      const done = await work({
         ...context,
         manager,
         transaction: {
           afterCommit: (task) => committed.push(task),
           afterRollback: (task) => rolledBack.push(task),
         },
-      }),
-    );
+      });
+      committing = true;
+      return done;
+    });
   } catch (error) {
-    await runTasks(context, rolledBack, 'after-rollback');
+    // A COMMIT whose answer was lost (the connection broke) may well have taken effect: undoing its
+    // side effects then would, say, delete the bytes of a blob that did commit. The sweeper removes
+    // whatever really was left unreferenced, once the hour is up.
+    if (committing && !refusedByServer(error)) {
+      context.log.warn(
+        { err: error },
+        'transaction outcome unknown: after-rollback tasks left to the sweeper',
+      );
+    } else {
+      await runTasks(context, rolledBack, 'after-rollback');
+    }
     throw error;
   }
   await runTasks(context, committed, 'after-commit');
@@ -43,7 +58,7 @@ async function runTasks(context: RequestContext, tasks: AfterCommitTask[], kind:
 }
 
 /**
- * Runs `task` if the current transaction rolls back. Without a transaction there is nothing to roll
+ * Runs `task` if the current transaction certainly rolls back. Without a transaction there is nothing to roll
  * back: whatever was written has already taken effect, so the task is dropped.
  */
 export function afterRollback(context: RequestContext, task: AfterCommitTask): void {
