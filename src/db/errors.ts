@@ -13,10 +13,14 @@ export function violatedForeignKey(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';
 }
 
+/** SQLSTATE classes of the connection or the server going away, after which a COMMIT's fate is unknown. */
+const CONNECTION_LOST_CLASSES = new Set(['08', '57', '58', 'XX']);
+
 /**
- * Whether the server itself refused a statement (an SQLSTATE came back), rather than the connection
- * failing: only then is it certain what became of the statement.
+ * Whether the server refused a statement, rather than the connection or the server failing under it:
+ * only then is it certain that the statement, a COMMIT included, took no effect.
  */
 export function refusedByServer(error: unknown): boolean {
-  return error instanceof QueryFailedError && error.driverError instanceof DatabaseError;
+  if (!(error instanceof QueryFailedError) || !(error.driverError instanceof DatabaseError)) return false;
+  return !CONNECTION_LOST_CLASSES.has((error.driverError.code ?? '').slice(0, 2));
 }
