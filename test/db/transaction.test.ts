@@ -1,7 +1,6 @@
 import type { RequestContext } from '../../src/context';
 import { afterCommit, afterRollback, transactional } from '../../src/db/transaction';
-import { createLogger } from '../../src/logger';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { backgroundContext, startTestApp, type TestApp } from '../helpers/test-app';
 import { eventually } from '../helpers/wait';
 
 describe('transactional', () => {
@@ -10,15 +9,7 @@ describe('transactional', () => {
 
   beforeAll(async () => {
     app = await startTestApp({ redis: false });
-    context = {
-      requestId: 'transaction-test',
-      caller: null,
-      ip: null,
-      userAgent: null,
-      log: createLogger('silent'),
-      manager: app.dataSource.manager,
-      transaction: null,
-    };
+    context = backgroundContext(app, 'transaction-test');
   });
 
   afterAll(() => app.close());

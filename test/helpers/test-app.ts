@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { connectRedis } from '../../src/cache/redis';
 import { loadConfig, type Config } from '../../src/config';
+import type { RequestContext } from '../../src/context';
 import { openDatabase } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { databaseUrl, testEnvironment } from './environment';
@@ -121,5 +122,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A context outside any request or transaction, for calling the app's services directly. */
+export function backgroundContext(app: TestApp, requestId: string): RequestContext {
+  return {
+    requestId,
+    caller: null,
+    ip: null,
+    userAgent: null,
+    log: createLogger('silent'),
+    manager: app.dataSource.manager,
+    transaction: null,
   };
 }

@@ -2,13 +2,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { RequestContext } from '../../src/context';
-import { createLogger } from '../../src/logger';
 import { BlobService } from '../../src/services/blob.service';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { tinyPng } from '../helpers/images';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { backgroundContext, startTestApp, type TestApp } from '../helpers/test-app';
 import { countRows, encodeForm, storedObjects, uploadFile, uploadForm } from '../helpers/uploads';
 import { eventually } from '../helpers/wait';
 
@@ -339,15 +337,7 @@ describe('uploadFile limits and races', () => {
     await place(freshOrphan, false);
     await utimes(path.join(root, 'blobs', referencedKey), twoHoursAgo, twoHoursAgo);
 
-    const context: RequestContext = {
-      requestId: 'sweep-test',
-      caller: null,
-      ip: null,
-      userAgent: null,
-      log: createLogger('silent'),
-      manager: app.dataSource.manager,
-      transaction: null,
-    };
+    const context = backgroundContext(app, 'sweep-test');
     const swept = await new BlobService(new LocalBlobStore(root)).sweep(context, context.log);
 
     expect(swept).toEqual({ temporary: 1, orphaned: 1 });
