@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { TestApp } from './test-app';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
@@ -42,4 +43,56 @@ export async function postJson(
     body: JSON.parse(text) as Record<string, unknown>,
     headers: response.headers,
   };
+}
+
+export interface RawPost {
+  socket: net.Socket;
+  /** Resolves once the socket has taken the bytes. */
+  write(bytes: Buffer): Promise<void>;
+  /** Everything the server has answered so far, as text. */
+  received(): string;
+}
+
+/** An HTTP/1.1 request written by hand to a socket, so a test controls when the bytes stop. */
+export function openRawPost(app: TestApp, path: string, headers: Record<string, string | number>): RawPost {
+  const { port } = new URL(app.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  socket.setNoDelay(true);
+  let received = '';
+  socket.on('data', (data) => (received += data.toString('utf8')));
+  socket.on('error', () => undefined);
+  const head =
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+    Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
+    '\r\n';
+  socket.write(head);
+  return {
+    socket,
+    write: (bytes) => new Promise<void>((resolve) => socket.write(bytes, () => resolve())),
+    received: () => received,
+  };
+}
+
+/** The body of a whole answer received on a raw request, once all of it has come. */
+export function answerBody(received: string): string | null {
+  const headEnd = received.indexOf('\r\n\r\n');
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(received.slice(0, headEnd));
+  if (headEnd < 0 || !length) return null;
+  const body = received.slice(headEnd + 4);
+  return Buffer.byteLength(body) >= Number(length[1]) ? body : null;
+}
+
+/**
+ * Writes `chunk` into a raw request again and again, as a client with endless bytes would, until the
+ * whole answer is back or `maxBytes` have gone; the bytes sent by then.
+ */
+export async function sendUntilAnswered(request: RawPost, chunk: Buffer, maxBytes: number): Promise<number> {
+  let sent = 0;
+  while (answerBody(request.received()) === null && sent < maxBytes) {
+    await request.write(chunk);
+    sent += chunk.length;
+  }
+  return sent;
 }

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { TestApp } from './test-app';
 
 export const md5Of = (bytes: Buffer | string) => createHash('md5').update(bytes).digest('hex');
@@ -74,26 +73,4 @@ export function webUploadForm(
     if (value !== undefined) form.append(name, String(value));
   }
   return form;
-}
-
-/** An HTTP/1.1 request written by hand to a socket, so a test controls when the bytes stop. */
-export function openRawPost(app: TestApp, path: string, headers: Record<string, string | number>) {
-  const { port } = new URL(app.url);
-  const socket = net.connect(Number(port), '127.0.0.1');
-  socket.setNoDelay(true);
-  let received = '';
-  socket.on('data', (data) => (received += data.toString('utf8')));
-  socket.on('error', () => undefined);
-  const head =
-    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-    Object.entries(headers)
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('') +
-    '\r\n';
-  socket.write(head);
-  return {
-    socket,
-    write: (bytes: Buffer) => new Promise<void>((resolve) => socket.write(bytes, () => resolve())),
-    received: () => received,
-  };
 }

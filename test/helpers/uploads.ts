@@ -112,3 +112,18 @@ export async function encodeForm(form: FormData): Promise<{ body: Buffer; conten
     contentType: request.headers.get('content-type')!,
   };
 }
+
+/**
+ * A multipart form whose last part is an empty file, cut where that file's bytes would begin, and the
+ * bytes that close it: for sending a file of any length by hand in between.
+ */
+export async function formAroundFile(
+  form: FormData,
+): Promise<{ head: Buffer; tail: Buffer; contentType: string }> {
+  const { body, contentType } = await encodeForm(form);
+  const tail = Buffer.from(`\r\n--${contentType.split('boundary=')[1]}--\r\n`);
+  if (!body.subarray(body.length - tail.length).equals(tail)) {
+    throw new Error('The form does not end with an empty file');
+  }
+  return { head: body.subarray(0, body.length - tail.length), tail, contentType };
+}

@@ -1,14 +1,23 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { BlobService } from '../../src/services/blob.service';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { tinyPng } from '../helpers/images';
+import { answerBody, openRawPost, sendUntilAnswered, type GraphQLResponse } from '../helpers/http';
 import { backgroundContext, startTestApp, type TestApp } from '../helpers/test-app';
-import { countRows, encodeForm, storedObjects, uploadFile, uploadForm } from '../helpers/uploads';
+import {
+  countRows,
+  encodeForm,
+  formAroundFile,
+  storedObjects,
+  uploadFile,
+  uploadForm,
+} from '../helpers/uploads';
 import { eventually } from '../helpers/wait';
+
+const TWENTY_GIB = 20 * 1024 ** 3;
 
 const hex = (algorithm: 'md5' | 'sha256', bytes: Buffer | string) =>
   createHash(algorithm).update(bytes).digest('hex');
@@ -50,6 +59,13 @@ describe.each([
   });
   afterAll(() => app.close());
   beforeEach(() => removeAllFiles(app));
+
+  it('refuses a declared size of 20 GiB against the default 10 GiB limit before reading the bytes', async () => {
+    expect(app.config.MAX_UPLOAD_BYTES).toBe(10 * 1024 ** 3);
+    const answer = await uploadFile(app, alice.token, 'small', { size: TWENTY_GIB });
+    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await countRows(app, 'blobs')).toBe(0);
+  });
 
   it('stores a PNG with the type and size read from its bytes, and both hashes', async () => {
     const png = tinyPng(3, 2);
@@ -238,6 +254,25 @@ describe('uploadFile limits and races', () => {
     expect(await countRows(app, 'blobs')).toBe(0);
   });
 
+  it('refuses a 20 GiB stream while it streams, long before its end, and keeps nothing', async () => {
+    const { head, tail, contentType } = await formAroundFile(uploadForm('', { name: 'huge.bin' }));
+    const request = openRawPost(app, '/graphql', {
+      'content-type': contentType,
+      'content-length': head.length + TWENTY_GIB + tail.length,
+      authorization: `Bearer ${alice.token}`,
+      'apollo-require-preflight': 'true',
+    });
+    await request.write(head);
+    const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 * LIMIT);
+    request.socket.destroy();
+    expect(sent).toBeLessThan(64 * LIMIT);
+    const answer = JSON.parse(answerBody(request.received())!) as GraphQLResponse;
+    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
+    expect(await countRows(app, 'blobs')).toBe(0);
+    expect(await countRows(app, 'nodes')).toBe(0);
+  });
+
   it('answers PAYLOAD_TOO_LARGE for a declared size over the limit, before reading the bytes', async () => {
     const answer = await uploadFile(app, alice.token, 'small', { size: LIMIT + 1 });
     expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
@@ -290,24 +325,15 @@ describe('uploadFile limits and races', () => {
     const { body, contentType } = await encodeForm(
       uploadForm(randomBytes(LIMIT - 1000), { name: 'cut.bin' }),
     );
-    const { port } = new URL(app.url);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(
-      [
-        'POST /graphql HTTP/1.1',
-        `Host: 127.0.0.1:${port}`,
-        `Content-Type: ${contentType}`,
-        `Content-Length: ${body.length}`,
-        `Authorization: Bearer ${alice.token}`,
-        'Apollo-Require-Preflight: true',
-        '',
-        '',
-      ].join('\r\n'),
-    );
-    socket.write(body.subarray(0, body.length / 2));
+    const request = openRawPost(app, '/graphql', {
+      'content-type': contentType,
+      'content-length': body.length,
+      authorization: `Bearer ${alice.token}`,
+      'apollo-require-preflight': 'true',
+    });
+    await request.write(body.subarray(0, body.length / 2));
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toHaveLength(1));
-    socket.destroy();
+    request.socket.destroy();
 
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
     expect(await countRows(app, 'blobs')).toBe(0);

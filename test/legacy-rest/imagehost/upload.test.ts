@@ -2,19 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { signUp, type TestUser } from '../../helpers/accounts';
-import { postJson } from '../../helpers/http';
+import { answerBody, openRawPost, postJson, sendUntilAnswered } from '../../helpers/http';
 import {
   describeFile,
   desktopBoundary,
   desktopUploadBody,
   md5Of,
-  openRawPost,
   postUpload,
   webFields,
   webUploadForm,
 } from '../../helpers/legacy-upload';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { countRows, encodeForm, storedObjects } from '../../helpers/uploads';
+import { countRows, encodeForm, formAroundFile, storedObjects } from '../../helpers/uploads';
 import { eventually } from '../../helpers/wait';
 
 interface ListedFile {
@@ -62,6 +61,7 @@ async function emptyStorage(app: TestApp) {
   }
 }
 
+const TWENTY_GIB = 20 * 1024 ** 3;
 const ODD_BOUNDARY = '------WebKitFormBoundary:;<=>?@[\\]^_`0yz';
 
 describe.each([
@@ -82,6 +82,24 @@ describe.each([
   });
 
   describe('format A (the desktop client)', () => {
+    it('refuses a declared 20 GiB against the default 10 GiB limit from the head alone', async () => {
+      expect(app.config.MAX_UPLOAD_BYTES).toBe(10 * 1024 ** 3);
+      const head = desktopUploadBody('', {
+        parameters: { ...describeFile(alice.userName, 'huge.bin', ''), size: TWENTY_GIB },
+      }).subarray(0, -Buffer.byteLength(`\r\n${desktopBoundary()}`));
+      const request = openRawPost(app, '/api/upload', {
+        'content-type': 'application/json',
+        'content-length': head.length + TWENTY_GIB,
+        authorization: alice.token,
+      });
+      await request.write(head);
+      const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 << 20);
+      request.socket.destroy();
+      expect(sent).toBeLessThan(64 << 20);
+      expect(JSON.parse(answerBody(request.received())!)).toEqual({ code: 1 });
+      await expectNothingKept(app);
+    });
+
     it('stores the documented example body, sent as application/json, and answers {"code":0}', async () => {
       const source =
         '#include "mainwindow.h"\n#include <QApplication>\n#include "login.h"\n\n' +
@@ -406,6 +424,21 @@ describe('spec 001 /api/upload above MAX_UPLOAD_BYTES', () => {
     expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
     client.socket.destroy();
     await expectNothingKept(app);
+  });
+
+  it('refuses a 20 GiB web-client file while it streams, long before its end, and keeps nothing', async () => {
+    const { head, tail, contentType } = await formAroundFile(webUploadForm('huge.bin', '', {}));
+    const request = openRawPost(app, '/api/upload', {
+      'content-type': contentType,
+      'content-length': head.length + TWENTY_GIB + tail.length,
+      cookie: `userName=${alice.userName}; token=${alice.token}`,
+    });
+    await request.write(head);
+    const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 << 20);
+    request.socket.destroy();
+    expect(sent).toBeLessThan(64 << 20);
+    expect(JSON.parse(answerBody(request.received())!)).toEqual({ code: 1 });
+    await eventually(() => expectNothingKept(app));
   });
 
   it('refuses bytes beyond the limit while they stream, whatever size was declared', async () => {
