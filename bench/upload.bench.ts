@@ -219,9 +219,9 @@ function desktopUpload(server: ChildServer, token: string, user: string, source:
 /** One download of the whole file from the server `pid`, timed; throws unless every byte arrived. */
 async function download(client: DownloadClient, url: string, pid: number, size: number): Promise<Pass> {
   const cpuBefore = await cpuSeconds(pid);
-  const fetched = await timed(() => client.download(url, UPLOAD_TIMEOUT_MS));
-  if (fetched.result.status !== 200 || fetched.result.bytes !== size) {
-    throw new Error(`${url} answered ${fetched.result.status} with ${fetched.result.bytes} bytes`);
+  const fetched = await client.download(url, UPLOAD_TIMEOUT_MS);
+  if (fetched.status !== 200 || fetched.bytes !== size) {
+    throw new Error(`${url} answered ${fetched.status} with ${fetched.bytes} bytes`);
   }
   return { rate: megabytesPerSecond(size, fetched.seconds), cpuSeconds: (await cpuSeconds(pid)) - cpuBefore };
 }
