@@ -238,7 +238,7 @@ describe('a large download', () => {
     expect(tail.status).toBe(206);
     expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 1000));
 
-    // Across several of the server's reused 1 MiB buffers, starting and ending inside one.
+    // Across many of the server's reused buffers, starting and ending inside one.
     const [start, end] = [1024 * 1024 - 1, 9 * 1024 * 1024 + 1];
     const middle = await fetch(url!, { headers: { range: `bytes=${start}-${end}` } });
     expect(middle.status).toBe(206);
