@@ -58,8 +58,8 @@ async function runTasks(context: RequestContext, tasks: AfterCommitTask[], kind:
 }
 
 /**
- * Runs `task` if the current transaction certainly rolls back. Without a transaction there is nothing to roll
- * back: whatever was written has already taken effect, so the task is dropped.
+ * Runs `task` if the current transaction certainly rolls back. Without a transaction there is nothing
+ * to roll back: whatever was written has already taken effect, so the task is dropped.
  */
 export function afterRollback(context: RequestContext, task: AfterCommitTask): void {
   context.transaction?.afterRollback(task);

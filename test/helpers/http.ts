@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { TestApp } from './test-app';
 
@@ -76,7 +77,7 @@ export function openRawPost(app: TestApp, path: string, headers: Record<string, 
 }
 
 /** The body of a whole answer received on a raw request, once all of it has come. */
-export function answerBody(received: string): string | null {
+function answerBody(received: string): string | null {
   const headEnd = received.indexOf('\r\n\r\n');
   const length = /\r\ncontent-length:\s*(\d+)/i.exec(received.slice(0, headEnd));
   if (headEnd < 0 || !length) return null;
@@ -85,14 +86,30 @@ export function answerBody(received: string): string | null {
 }
 
 /**
- * Writes `chunk` into a raw request again and again, as a client with endless bytes would, until the
- * whole answer is back or `maxBytes` have gone; the bytes sent by then.
+ * POSTs a body announced as `announcedBytes` long: `head`, then random bytes again and again, as a
+ * client with endless bytes would, until the whole answer is back or `maxBytes` more have gone. The
+ * bytes sent after the head, and the answer's JSON body (null when none came).
  */
-export async function sendUntilAnswered(request: RawPost, chunk: Buffer, maxBytes: number): Promise<number> {
+export async function postEndlessBody(
+  app: TestApp,
+  path: string,
+  headers: Record<string, string>,
+  head: Buffer,
+  announcedBytes: number,
+  maxBytes: number,
+): Promise<{ sent: number; answer: unknown }> {
+  const request = openRawPost(app, path, { ...headers, 'content-length': announcedBytes });
+  const chunk = randomBytes(64 * 1024);
   let sent = 0;
-  while (answerBody(request.received()) === null && sent < maxBytes) {
-    await request.write(chunk);
-    sent += chunk.length;
+  try {
+    await request.write(head);
+    while (answerBody(request.received()) === null && sent < maxBytes) {
+      await request.write(chunk);
+      sent += chunk.length;
+    }
+  } finally {
+    request.socket.destroy();
   }
-  return sent;
+  const body = answerBody(request.received());
+  return { sent, answer: body === null ? null : (JSON.parse(body) as unknown) };
 }

@@ -5,7 +5,7 @@ import { BlobService } from '../../src/services/blob.service';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { tinyPng } from '../helpers/images';
-import { answerBody, openRawPost, sendUntilAnswered, type GraphQLResponse } from '../helpers/http';
+import { openRawPost, postEndlessBody, type GraphQLResponse } from '../helpers/http';
 import { backgroundContext, startTestApp, type TestApp } from '../helpers/test-app';
 import {
   countRows,
@@ -256,18 +256,20 @@ describe('uploadFile limits and races', () => {
 
   it('refuses a 20 GiB stream while it streams, long before its end, and keeps nothing', async () => {
     const { head, tail, contentType } = await formAroundFile(uploadForm('', { name: 'huge.bin' }));
-    const request = openRawPost(app, '/graphql', {
-      'content-type': contentType,
-      'content-length': head.length + TWENTY_GIB + tail.length,
-      authorization: `Bearer ${alice.token}`,
-      'apollo-require-preflight': 'true',
-    });
-    await request.write(head);
-    const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 * LIMIT);
-    request.socket.destroy();
+    const { sent, answer } = await postEndlessBody(
+      app,
+      '/graphql',
+      {
+        'content-type': contentType,
+        authorization: `Bearer ${alice.token}`,
+        'apollo-require-preflight': 'true',
+      },
+      head,
+      head.length + TWENTY_GIB + tail.length,
+      64 * LIMIT,
+    );
     expect(sent).toBeLessThan(64 * LIMIT);
-    const answer = JSON.parse(answerBody(request.received())!) as GraphQLResponse;
-    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((answer as GraphQLResponse).errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
     expect(await countRows(app, 'blobs')).toBe(0);
     expect(await countRows(app, 'nodes')).toBe(0);

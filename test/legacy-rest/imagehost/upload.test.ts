@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { signUp, type TestUser } from '../../helpers/accounts';
-import { answerBody, openRawPost, postJson, sendUntilAnswered } from '../../helpers/http';
+import { openRawPost, postEndlessBody, postJson } from '../../helpers/http';
 import {
   describeFile,
   desktopBoundary,
@@ -84,19 +84,21 @@ describe.each([
   describe('format A (the desktop client)', () => {
     it('refuses a declared 20 GiB against the default 10 GiB limit from the head alone', async () => {
       expect(app.config.MAX_UPLOAD_BYTES).toBe(10 * 1024 ** 3);
+      const boundary = desktopBoundary();
       const head = desktopUploadBody('', {
+        boundary,
         parameters: { ...describeFile(alice.userName, 'huge.bin', ''), size: TWENTY_GIB },
-      }).subarray(0, -Buffer.byteLength(`\r\n${desktopBoundary()}`));
-      const request = openRawPost(app, '/api/upload', {
-        'content-type': 'application/json',
-        'content-length': head.length + TWENTY_GIB,
-        authorization: alice.token,
-      });
-      await request.write(head);
-      const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 << 20);
-      request.socket.destroy();
+      }).subarray(0, -Buffer.byteLength(`\r\n${boundary}`));
+      const { sent, answer } = await postEndlessBody(
+        app,
+        '/api/upload',
+        { 'content-type': 'application/json', authorization: alice.token },
+        head,
+        head.length + TWENTY_GIB,
+        64 << 20,
+      );
       expect(sent).toBeLessThan(64 << 20);
-      expect(JSON.parse(answerBody(request.received())!)).toEqual({ code: 1 });
+      expect(answer).toEqual({ code: 1 });
       await expectNothingKept(app);
     });
 
@@ -428,16 +430,16 @@ describe('spec 001 /api/upload above MAX_UPLOAD_BYTES', () => {
 
   it('refuses a 20 GiB web-client file while it streams, long before its end, and keeps nothing', async () => {
     const { head, tail, contentType } = await formAroundFile(webUploadForm('huge.bin', '', {}));
-    const request = openRawPost(app, '/api/upload', {
-      'content-type': contentType,
-      'content-length': head.length + TWENTY_GIB + tail.length,
-      cookie: `userName=${alice.userName}; token=${alice.token}`,
-    });
-    await request.write(head);
-    const sent = await sendUntilAnswered(request, randomBytes(64 * 1024), 64 << 20);
-    request.socket.destroy();
+    const { sent, answer } = await postEndlessBody(
+      app,
+      '/api/upload',
+      { 'content-type': contentType, cookie: `userName=${alice.userName}; token=${alice.token}` },
+      head,
+      head.length + TWENTY_GIB + tail.length,
+      64 << 20,
+    );
     expect(sent).toBeLessThan(64 << 20);
-    expect(JSON.parse(answerBody(request.received())!)).toEqual({ code: 1 });
+    expect(answer).toEqual({ code: 1 });
     await eventually(() => expectNothingKept(app));
   });
 
