@@ -84,6 +84,10 @@ export function readWebUpload(request: Request): Promise<IncomingUpload> {
         return;
       }
       file = stream;
+      // The body may fail (cut inside the file) while the token is still being checked, before
+      // `content` pipes the file anywhere: unheard, that error would bring the process down. The
+      // stream keeps it, and the pipeline reports it once attached.
+      stream.on('error', () => undefined);
       const filename = info.filename;
       let check: TrailingFieldsCheck | null = null;
       resolve({

@@ -392,6 +392,7 @@ describe.each([
       const raw: [string, Buffer, string][] = [
         ['no boundary parameter', body, 'multipart/form-data'],
         ['truncated', body.subarray(0, body.length - 60), contentType],
+        ['ended inside the file', body.subarray(0, body.indexOf(bytes) + 3), contentType],
         ['never closed', body.subarray(0, body.length - 4), contentType],
         ['another boundary', body, 'multipart/form-data; boundary=somethingelse'],
       ];
