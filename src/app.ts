@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
@@ -14,6 +13,7 @@ import type { RequestContext } from './context';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { fileDownloadRoutes } from './http/file-download.routes';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
+import { multipartUploads } from './http/multipart-uploads';
 import { publicFileRoutes } from './http/public-file.routes';
 import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
@@ -124,7 +124,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     '/graphql',
     // Busboy counts reaching its limit as truncation: one byte more lets a file of exactly
     // MAX_UPLOAD_BYTES through, and ingest refuses anything beyond.
-    graphqlUploadExpress({ maxFileSize: config.MAX_UPLOAD_BYTES + 1, maxFiles: 1 }),
+    multipartUploads({ maxFileSize: config.MAX_UPLOAD_BYTES + 1, maxFiles: 1 }),
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );

@@ -1,8 +1,9 @@
-import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import type { FileUpload } from 'graphql-upload-minimal';
 import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context';
 import { InstantUploadArgs, UploadFileArgs } from '../schema/node.args';
 import { NodeType } from '../schema/node.type';
+import { UploadScalar } from '../schema/upload.scalar';
 import type { NodeLinks } from '../services/node-links';
 import type { UploadService } from '../services/upload.service';
 import { callerOf } from './caller';
@@ -22,7 +23,7 @@ export class UploadResolver {
   })
   async uploadFile(
     @Ctx() context: RequestContext,
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('file', () => UploadScalar) file: Promise<FileUpload>,
     @Args(() => UploadFileArgs) args: UploadFileArgs,
   ): Promise<NodeType> {
     const caller = callerOf(context);

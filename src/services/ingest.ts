@@ -54,8 +54,11 @@ class Fingerprint extends Transform {
   }
 }
 
-/** A stream error from the request side: a cut connection, or the multipart parser's own size limit. */
-function sourceFailure(error: unknown): AppError {
+/**
+ * A failure of the bytes' source as the client's error: a cut connection, a malformed or cut-short
+ * multipart body, or the multipart parser's own size limit.
+ */
+export function uploadSourceFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const status = (error as { status?: number } | null)?.status;
   if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The upload is too large');
@@ -73,7 +76,7 @@ export async function ingest(
 ): Promise<IngestedContent> {
   const limit = Math.min(expected.maxBytes, expected.size ?? Number.POSITIVE_INFINITY);
   const fingerprint = new Fingerprint(limit);
-  source.on('error', (error) => fingerprint.destroy(sourceFailure(error)));
+  source.on('error', (error) => fingerprint.destroy(uploadSourceFailure(error)));
   // Busboy cuts a file at its size limit and emits `limit` instead of an error, and graphql-upload-minimal
   // then unpipes it: the bytes would look complete, or never end. Its limit must be one byte above ours.
   source.once('limit', () => fingerprint.destroy(tooLarge(expected.maxBytes)));
@@ -84,7 +87,7 @@ export async function ingest(
     fingerprint.hashes.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
-    const failure = sourceFailure(error);
+    const failure = uploadSourceFailure(error);
     if (
       failure.code === ErrorCode.PAYLOAD_TOO_LARGE &&
       expected.size !== undefined &&

@@ -208,6 +208,39 @@ describe.each([
     await expectNothingKept(app);
   });
 
+  it('answers broken multipart requests with BAD_USER_INPUT, 400 before GraphQL runs, and stores nothing', async () => {
+    const { body, contentType } = await encodeForm(uploadForm('some bytes', { name: 'broken.bin' }));
+    const { head, tail } = await formAroundFile(uploadForm('', { name: 'missing.bin' }));
+    const boundary = `--${tail.toString().trim().slice(2, -2)}`;
+    // The operations and the map name file "0", and the form ends before its part begins.
+    const withoutFile = Buffer.concat([
+      head.subarray(0, head.lastIndexOf(boundary)),
+      Buffer.from(`${boundary}--\r\n`),
+    ]);
+    const cases: [string, Buffer, string, number][] = [
+      ['cut inside the file', body.subarray(0, body.indexOf('some bytes') + 4), contentType, 200],
+      ['the file never closed by a boundary', body.subarray(0, body.lastIndexOf('\r\n--')), contentType, 200],
+      ['the mapped file missing', withoutFile, `multipart/form-data; boundary=${boundary.slice(2)}`, 200],
+      ['no boundary parameter', body, 'multipart/form-data', 400],
+      ['no parts at all', Buffer.from('garbage'), contentType, 400],
+    ];
+    for (const [label, bytes, type, status] of cases) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': type,
+          authorization: `Bearer ${alice.token}`,
+          'apollo-require-preflight': 'true',
+        },
+        body: bytes,
+      });
+      const answer = (await response.json()) as GraphQLResponse & { error?: { code: string } };
+      const code = answer.errors?.[0].extensions?.code ?? answer.error?.code;
+      expect({ label, status: response.status, code }).toEqual({ label, status, code: 'BAD_USER_INPUT' });
+    }
+    await expectNothingKept(app);
+  });
+
   it.each([
     ['a name with a slash', { name: 'a/b.txt' }],
     ['the name ".."', { name: '..' }],
