@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<void> {
     const embedded = await startEmbeddedPostgres(dir, 0, createLogger('warn'));
     suite.stopEmbedded = () => embedded.stop();
     suite.embeddedDir = dir;
-    adminUrl = embedded.url;
+    adminUrl = embedded.adminUrl;
   }
 
   const template = `picvault_template_${randomBytes(4).toString('hex')}`;
