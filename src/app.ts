@@ -6,14 +6,17 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
-import { MemoryAttemptCounter, RedisAttemptCounter } from './cache/attempt-counter';
 import { MemoryKeyValueCache, RedisKeyValueCache } from './cache/key-value.cache';
 import type { Config } from './config';
 import type { RequestContext } from './context';
+import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { fileDownloadRoutes } from './http/file-download.routes';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
+import { costLimitPlugin, OPERATION_LIMITS, operationLimitRules } from './http/graphql-limits';
 import { multipartUploads } from './http/multipart-uploads';
+import { nulFreeLiteralsRule, nulFreeVariablesPlugin } from './http/nul-free-input';
+import { OriginPolicy } from './http/origin';
 import { publicFileRoutes } from './http/public-file.routes';
 import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
@@ -21,8 +24,7 @@ import { imageHostRouter } from './legacy-rest/imagehost/router';
 import type { Logger } from './logger';
 import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
-import { createServices } from './services';
-import type { BlobService } from './services/blob.service';
+import { createServices, type Services } from './services';
 import { createBlobStore } from './storage';
 import { playgroundRouter } from './web/playground';
 import { sharePageRouter } from './web/share-page';
@@ -39,22 +41,27 @@ export interface App {
   express: Express;
   /** Resolves once the background work started so far (removing bytes nothing needs) has finished. */
   settled(): Promise<void>;
+  /** Runs the periodic upkeep now (it also runs at start and hourly): the storage sweep, old sessions. */
+  maintain(): Promise<void>;
   /** Stops GraphQL; the caller closes the HTTP server, the database and Redis it opened. */
   stop(): Promise<void>;
 }
 
 const GRAPHQL_JSON_LIMIT = '1mb';
-const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Sweeps stale storage objects now and every hour after; a failed sweep is logged and retried later. */
-function startSweeper(blobs: BlobService, context: RequestContext, logger: Logger): NodeJS.Timeout {
-  const sweep = () => {
-    blobs
-      .sweep(context, logger)
-      .catch((error: unknown) => logger.error({ err: error }, 'storage sweep failed'));
-  };
-  sweep();
-  return setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+/**
+ * The upkeep no request asks for: stale storage objects swept, expired sessions deleted. Each task
+ * that fails is logged and tried again next time.
+ */
+async function maintain(services: Services, context: RequestContext, logger: Logger): Promise<void> {
+  await services.blobs
+    .sweep(context, logger)
+    .catch((error: unknown) => logger.error({ err: error }, 'storage sweep failed'));
+  await services.auth.deleteExpiredSessions(context).then(
+    (deleted) => deleted && logger.info({ deleted }, 'deleted expired sessions'),
+    (error: unknown) => logger.error({ err: error }, 'deleting expired sessions failed'),
+  );
 }
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -64,25 +71,41 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
-    loginFailures: redis ? new RedisAttemptCounter(redis) : new MemoryAttemptCounter(),
+    authLimits: {
+      loginPerAccount: config.LOGIN_ACCOUNT_LIMIT,
+      loginPerAddress: config.LOGIN_IP_LIMIT,
+      registrationsPerAddress: config.REGISTER_IP_LIMIT,
+    },
     store,
     secret: dependencies.secret,
-    publicUrl: config.PUBLIC_URL,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    defaultQuotaBytes: config.DEFAULT_QUOTA_BYTES,
     redis,
   });
-  const contexts = new RequestContextFactory(dataSource, services.auth, logger);
-  const sweeper = startSweeper(services.blobs, contexts.background(), logger);
+  const origins = new OriginPolicy(config.CORS_ORIGINS, config.PUBLIC_URL);
+  const contexts = new RequestContextFactory(dataSource, services.auth, logger, {
+    publicUrl: config.PUBLIC_URL,
+    fallbackUrl: `http://localhost:${config.PORT}`,
+    origins,
+  });
+  const upkeep = () => maintain(services, contexts.background(), logger);
+  void upkeep();
+  const maintenance = setInterval(() => void upkeep(), MAINTENANCE_INTERVAL_MS).unref();
 
+  const schema = await buildAppSchema(createResolverContainer(services));
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(createResolverContainer(services)),
+    schema,
     csrfPrevention: true,
+    // The doors run their operations in-process: nothing needs queries stored by hash.
+    persistedQueries: false,
+    parseOptions: { maxTokens: OPERATION_LIMITS.maxTokens },
+    validationRules: [...operationLimitRules, nulFreeLiteralsRule],
     // main.ts drains HTTP first and then stops Apollo; its own signal handlers would race that.
     stopOnTerminationSignals: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
-    plugins: [errorReportingPlugin],
+    plugins: [errorReportingPlugin, costLimitPlugin(schema), nulFreeVariablesPlugin],
   });
   await apollo.start();
   const executor = new Executor(apollo, contexts);
@@ -119,6 +142,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     }
   });
 
+  app.use(['/graphql', '/api'], apiCors(origins));
+  app.use(['/files', '/s', '/p'], fileCors());
   app.use('/graphql', playgroundRouter());
   app.use(
     '/graphql',
@@ -139,8 +164,9 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   return {
     express: app,
     settled: () => services.blobs.settled(),
+    maintain: upkeep,
     stop: async () => {
-      clearInterval(sweeper);
+      clearInterval(maintenance);
       await apollo.stop();
       await services.blobs.settled();
       await store.destroy();

@@ -39,6 +39,33 @@ const trustProxy = z
     return value;
   });
 
+/** Origins (`scheme://host[:port]`) separated by commas or spaces, as `URL.origin` spells them. */
+const originList = z.string().transform((value, context) => {
+  const origins: string[] = [];
+  for (const entry of value.split(/[\s,]+/).filter(Boolean)) {
+    let origin: string | null = null;
+    try {
+      const parsed = new URL(entry);
+      if (['http:', 'https:'].includes(parsed.protocol) && parsed.origin === entry.replace(/\/$/, '')) {
+        origin = parsed.origin;
+      }
+    } catch {
+      // reported below
+    }
+    if (!origin) {
+      context.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an origin such as https://app.example.com`,
+      });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
+
+const positiveInteger = z.coerce.number().int().positive();
+
 const environmentSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -56,19 +83,23 @@ const environmentSchema = z.object({
   TIME_ZONE: timeZone.default('UTC'),
   TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(10 * 1024 ** 3),
+  CORS_ORIGINS: originList.default([]),
+  MAX_UPLOAD_BYTES: positiveInteger.default(10 * 1024 ** 3),
+  DEFAULT_QUOTA_BYTES: z.coerce.number().int().min(0).optional(),
+  IDLE_TIMEOUT_SECONDS: positiveInteger.default(60),
+  LOGIN_ACCOUNT_LIMIT: positiveInteger.default(10),
+  LOGIN_IP_LIMIT: positiveInteger.default(50),
+  REGISTER_IP_LIMIT: positiveInteger.default(20),
   EMBEDDED_PG_PORT: port.default(0),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
 
-export interface Config extends Omit<Environment, 'PUBLIC_URL'> {
-  /** Base for every URL the API returns, without a trailing slash. */
-  PUBLIC_URL: string;
+export interface Config extends Omit<Environment, 'PUBLIC_URL' | 'DEFAULT_QUOTA_BYTES'> {
+  /** Base for every URL the API returns, without a trailing slash; null: each request's own origin. */
+  PUBLIC_URL: string | null;
+  /** Bytes a user may store unless their account says otherwise; null: unlimited. */
+  DEFAULT_QUOTA_BYTES: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +125,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       'Invalid configuration:\n  REDIS_URL: required when REQUIRE_REDIS is set or INSTANCES > 1',
     );
   }
-  const publicUrl = (settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
-  return { ...settings, PUBLIC_URL: publicUrl };
+  return {
+    ...settings,
+    PUBLIC_URL: settings.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+    DEFAULT_QUOTA_BYTES: settings.DEFAULT_QUOTA_BYTES ?? null,
+  };
 }

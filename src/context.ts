@@ -25,6 +25,11 @@ export interface RequestContext {
   readonly requestId: string;
   readonly caller: Caller | null;
   readonly ip: string | null;
+  /**
+   * Where the client reaches us, `scheme://host[:port]` without a trailing slash: PUBLIC_URL, or the
+   * request's own origin. Every URL an answer carries starts with it.
+   */
+  readonly baseUrl: string;
   readonly userAgent: string | null;
   readonly log: Logger;
   readonly manager: EntityManager;

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from './app';
@@ -8,6 +7,7 @@ import { connectRedis } from './cache/redis';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
+import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 import { loadSecret } from './secret';
 
@@ -70,12 +70,12 @@ async function main(): Promise<void> {
     const app: App = await createApp({ config, logger, dataSource, redis, secret });
     cleanups.push({ name: 'graphql', run: () => app.stop() });
 
-    const server = createServer(app.express);
+    const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);
     });
-    logger.info({ port: config.PORT, url: config.PUBLIC_URL }, 'Picvault is ready');
+    logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'Picvault is ready');
 
     let stopping = false;
     stop = (signal: string) => {

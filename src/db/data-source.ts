@@ -9,11 +9,17 @@ import { User } from '../entities/user.entity';
 import { Accounts1732400000000 } from './migrations/1732400000000-accounts';
 import { Files1732500000000 } from './migrations/1732500000000-files';
 import { Shares1732600000000 } from './migrations/1732600000000-shares';
+import { Quotas1732700000000 } from './migrations/1732700000000-quotas';
 
 const MIGRATION_LOCK_ID = 7261001;
 
 export const entities = [User, Session, Blob, Node, Share, PictureShare];
-export const migrations = [Accounts1732400000000, Files1732500000000, Shares1732600000000];
+export const migrations = [
+  Accounts1732400000000,
+  Files1732500000000,
+  Shares1732600000000,
+  Quotas1732700000000,
+];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintAsNumber } from './bigint.transformer';
 
 @Entity({ name: 'users' })
 export class User {
@@ -21,6 +22,18 @@ export class User {
   /** argon2id of the md5 hex of the password; null for accounts that cannot log in. */
   @Column({ name: 'password_hash', type: 'text', nullable: true })
   passwordHash!: string | null;
+
+  /** Null: DEFAULT_QUOTA_BYTES applies. */
+  @Column({ name: 'quota_bytes', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  quotaBytes!: number | null;
+
+  /** The sizes of the user's files, summed; kept by triggers on `nodes`, never written by the app. */
+  @Column({ name: 'used_bytes', type: 'bigint', transformer: bigintAsNumber, insert: false, update: false })
+  usedBytes!: number;
+
+  /** May set other accounts' quotas; granted in the database only. */
+  @Column({ name: 'is_admin', type: 'boolean', insert: false, update: false })
+  isAdmin!: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

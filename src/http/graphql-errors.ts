@@ -6,6 +6,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../app-error';
 import type { RequestContext } from '../context';
 import { ErrorCode } from '../schema/error-code';
+import { OperationLimitError } from './graphql-limits';
 
 /** Apollo's own codes for a request the client got wrong (bad syntax, unknown field, wrong variable). */
 const CLIENT_MISTAKES = new Set([
@@ -34,8 +35,16 @@ export function classifyError(error: unknown): { code: ErrorCode; message: strin
     return { code: ErrorCode.BAD_USER_INPUT, message: messages.join('; ') || original.message };
   }
   if (original === error && error instanceof GraphQLError) {
+    // Apollo wraps a validation rule's error in its own, keeping ours as the original.
+    if (error instanceof OperationLimitError || error.originalError instanceof OperationLimitError) {
+      return { code: ErrorCode.QUERY_TOO_COMPLEX, message: error.message };
+    }
     const code = error.extensions.code;
-    if (typeof code === 'string' && CLIENT_MISTAKES.has(code)) {
+    const status = (error.extensions.http as { status?: number } | undefined)?.status;
+    if (
+      (typeof code === 'string' && CLIENT_MISTAKES.has(code)) ||
+      (status && status >= 400 && status < 500)
+    ) {
       return { code: ErrorCode.BAD_USER_INPUT, message: error.message };
     }
   }
@@ -70,12 +79,18 @@ export const errorReportingPlugin: ApolloServerPlugin<RequestContext> = {
       },
       async willSendResponse({ contextValue, response }) {
         if (response.body.kind !== 'single') return;
-        const errors = response.body.singleResult.errors;
-        if (!errors) return;
-        response.body.singleResult.errors = errors.map((error) => ({
+        const result = response.body.singleResult;
+        if (!result.errors) return;
+        result.errors = result.errors.map((error) => ({
           ...error,
           extensions: { ...error.extensions, requestId: contextValue.requestId },
         }));
+        // A request refused before it ran (no `data` at all) for the client's own mistake is a 400,
+        // whatever status Apollo gave it (it answers a persisted query it does not support with 200).
+        const refusedForClientMistake =
+          !('data' in result) &&
+          result.errors.every((error) => error.extensions?.code !== ErrorCode.INTERNAL);
+        if (refusedForClientMistake && (response.http.status ?? 200) === 200) response.http.status = 400;
       },
     };
   },

@@ -4,6 +4,15 @@ import type { RequestContext } from '../context';
 import type { Logger } from '../logger';
 import type { AuthService } from '../services/auth.service';
 import { tokenFromRequest } from './credentials';
+import { requestOrigin, type OriginPolicy } from './origin';
+
+export interface RequestContextSettings {
+  /** PUBLIC_URL: when set, the base of every URL whatever the request says. */
+  publicUrl: string | null;
+  /** The base when neither PUBLIC_URL nor the request names one (and for background work). */
+  fallbackUrl: string;
+  origins: OriginPolicy;
+}
 
 /** Builds the context of one request, resolving its caller from the token it carries. */
 export class RequestContextFactory {
@@ -11,6 +20,7 @@ export class RequestContextFactory {
     private readonly dataSource: DataSource,
     private readonly auth: AuthService,
     private readonly logger: Logger,
+    private readonly settings: RequestContextSettings,
   ) {}
 
   /** A context for work no request asked for (the storage sweeper). */
@@ -19,6 +29,7 @@ export class RequestContextFactory {
       requestId: 'background',
       caller: null,
       ip: null,
+      baseUrl: this.settings.publicUrl ?? this.settings.fallbackUrl,
       userAgent: null,
       log: this.logger,
       manager: this.dataSource.manager,
@@ -29,12 +40,16 @@ export class RequestContextFactory {
   /**
    * `token` overrides the request's own credentials; legacy doors pass the one from the body.
    */
-  async create(request: Request, token: string | null = tokenFromRequest(request)): Promise<RequestContext> {
+  async create(
+    request: Request,
+    token: string | null = tokenFromRequest(request, this.settings.origins),
+  ): Promise<RequestContext> {
     const anonymous: RequestContext = {
       // genReqId in app.ts always gives a string.
       requestId: request.id as string,
       caller: null,
       ip: request.ip ?? null,
+      baseUrl: this.settings.publicUrl ?? requestOrigin(request) ?? this.settings.fallbackUrl,
       userAgent: request.get('user-agent') ?? null,
       log: request.log ?? this.logger,
       manager: this.dataSource.manager,

@@ -3,12 +3,14 @@ import type { Services } from '../services';
 import { AuthResolver } from './auth.resolver';
 import { NodeResolver } from './node.resolver';
 import { PictureShareResolver } from './picture-share.resolver';
+import { QuotaResolver } from './quota.resolver';
 import { RankingResolver } from './ranking.resolver';
 import { NodeSharedResolver, ShareResolver } from './share.resolver';
 import { UploadResolver } from './upload.resolver';
 
 export const resolverClasses = [
   AuthResolver,
+  QuotaResolver,
   NodeResolver,
   UploadResolver,
   ShareResolver,
@@ -21,6 +23,7 @@ export const resolverClasses = [
 export function createResolverContainer(services: Services): ContainerType {
   const instances = new Map<unknown, object>([
     [AuthResolver, new AuthResolver(services.auth)],
+    [QuotaResolver, new QuotaResolver(services.quota)],
     [NodeResolver, new NodeResolver(services.nodes, services.links)],
     [UploadResolver, new UploadResolver(services.uploads, services.links)],
     [ShareResolver, new ShareResolver(services.shares, services.shareLinks, services.links)],

@@ -22,8 +22,8 @@ export class NodeResolver {
     private readonly links: NodeLinks,
   ) {}
 
-  private view(node: Node): NodeType {
-    return NodeType.from(node, this.links.downloadUrl(node));
+  private view(context: RequestContext, node: Node): NodeType {
+    return NodeType.from(node, this.links.downloadUrl(context, node));
   }
 
   @Authorized()
@@ -33,13 +33,13 @@ export class NodeResolver {
     @Args(() => NodeListArgs) args: NodeListArgs,
   ): Promise<NodePageType> {
     const page = await this.nodes.list(context, callerOf(context), args);
-    return { totalCount: page.totalCount, nodes: page.nodes.map((node) => this.view(node)) };
+    return { totalCount: page.totalCount, nodes: page.nodes.map((node) => this.view(context, node)) };
   }
 
   @Authorized()
   @Query(() => NodeType)
   async file(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs): Promise<NodeType> {
-    return this.view(await this.nodes.findOwnedNodeOrThrow(context, callerOf(context), id));
+    return this.view(context, await this.nodes.findOwnedNodeOrThrow(context, callerOf(context), id));
   }
 
   @Authorized()
@@ -56,19 +56,20 @@ export class NodeResolver {
       args.folder,
     );
     if (!node) throw notFound('File');
-    return this.view(node);
+    return this.view(context, node);
   }
 
   @Authorized()
   @Mutation(() => NodeType, { description: 'Creates a folder and any missing parents.' })
   async createFolder(@Ctx() context: RequestContext, @Args(() => FolderArgs) { path }: FolderArgs) {
-    return this.view(await this.nodes.createFolder(context, callerOf(context), path));
+    return this.view(context, await this.nodes.createFolder(context, callerOf(context), path));
   }
 
   @Authorized()
   @Mutation(() => NodeType)
   async renameNode(@Ctx() context: RequestContext, @Args(() => RenameNodeArgs) args: RenameNodeArgs) {
     return this.view(
+      context,
       await this.nodes.rename(context, callerOf(context), args.id, args.name, args.onConflict),
     );
   }
@@ -77,6 +78,7 @@ export class NodeResolver {
   @Mutation(() => NodeType)
   async moveNode(@Ctx() context: RequestContext, @Args(() => MoveNodeArgs) args: MoveNodeArgs) {
     return this.view(
+      context,
       await this.nodes.move(context, callerOf(context), args.id, args.folder, args.onConflict),
     );
   }
@@ -94,6 +96,6 @@ export class NodeResolver {
   @Authorized()
   @Mutation(() => NodeType, { description: 'Counts one download of the caller’s own file.' })
   async recordDownload(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs) {
-    return this.view(await this.nodes.recordDownload(context, callerOf(context), id));
+    return this.view(context, await this.nodes.recordDownload(context, callerOf(context), id));
   }
 }

@@ -15,8 +15,8 @@ export class PictureShareResolver {
     private readonly links: ShareLinks,
   ) {}
 
-  private view(share: PictureShareView): PictureShareType {
-    return PictureShareType.from(share, share.fileDeleted ? null : this.links.pictureUrl(share.key));
+  private view(context: RequestContext, share: PictureShareView): PictureShareType {
+    return PictureShareType.from(share, share.fileDeleted ? null : this.links.pictureUrl(context, share.key));
   }
 
   @Authorized()
@@ -28,13 +28,13 @@ export class PictureShareResolver {
     const page = await this.pictureShares.listMine(context, callerOf(context), args.offset, args.limit);
     return {
       totalCount: page.totalCount,
-      pictureShares: page.pictureShares.map((share) => this.view(share)),
+      pictureShares: page.pictureShares.map((share) => this.view(context, share)),
     };
   }
 
   @Query(() => PictureShareType, { description: 'A picture share by key; does not count a view.' })
   async pictureShare(@Ctx() context: RequestContext, @Args(() => PictureKeyArgs) { key }: PictureKeyArgs) {
-    return this.view(await this.pictureShares.findOrThrow(context, key));
+    return this.view(context, await this.pictureShares.findOrThrow(context, key));
   }
 
   @Authorized()
@@ -42,7 +42,7 @@ export class PictureShareResolver {
     description: 'Shares one of the caller’s files under a random key; the existing share if it has one.',
   })
   async sharePicture(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs) {
-    return this.view(await this.pictureShares.share(context, callerOf(context), id));
+    return this.view(context, await this.pictureShares.share(context, callerOf(context), id));
   }
 
   @Authorized()
@@ -62,6 +62,6 @@ export class PictureShareResolver {
     @Ctx() context: RequestContext,
     @Args(() => PictureKeyArgs) { key }: PictureKeyArgs,
   ) {
-    return this.view(await this.pictureShares.view(context, key));
+    return this.view(context, await this.pictureShares.view(context, key));
   }
 }

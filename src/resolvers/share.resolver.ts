@@ -19,8 +19,8 @@ export class ShareResolver {
     private readonly nodeLinks: NodeLinks,
   ) {}
 
-  private view(share: SharedFile): ShareType {
-    return ShareType.from(share, this.links.sharedFileUrl(share));
+  private view(context: RequestContext, share: SharedFile): ShareType {
+    return ShareType.from(share, this.links.sharedFileUrl(context, share));
   }
 
   @Query(() => SharePageType, { description: 'Every public share, newest first.' })
@@ -29,12 +29,12 @@ export class ShareResolver {
     @Args(() => PageArgs) args: PageArgs,
   ): Promise<SharePageType> {
     const page = await this.shares.list(context, args.offset, args.limit);
-    return { totalCount: page.totalCount, shares: page.shares.map((share) => this.view(share)) };
+    return { totalCount: page.totalCount, shares: page.shares.map((share) => this.view(context, share)) };
   }
 
   @Query(() => ShareType, { description: 'The public share of this content and name.' })
   async sharedFile(@Ctx() context: RequestContext, @Args(() => FileContentArgs) args: FileContentArgs) {
-    return this.view(await this.shares.findByContentOrThrow(context, args.md5, args.name));
+    return this.view(context, await this.shares.findByContentOrThrow(context, args.md5, args.name));
   }
 
   @Authorized()
@@ -43,7 +43,7 @@ export class ShareResolver {
       'Shares one of the caller’s files publicly. ALREADY_SHARED when its content and name already are.',
   })
   async shareFile(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs) {
-    return this.view(await this.shares.share(context, callerOf(context), id));
+    return this.view(context, await this.shares.share(context, callerOf(context), id));
   }
 
   @Authorized()
@@ -62,7 +62,7 @@ export class ShareResolver {
     @Args(() => SaveSharedFileArgs) args: SaveSharedFileArgs,
   ) {
     const node = await this.shares.save(context, callerOf(context), args.shareId, args.folder);
-    return NodeType.from(node, this.nodeLinks.downloadUrl(node));
+    return NodeType.from(node, this.nodeLinks.downloadUrl(context, node));
   }
 
   @Mutation(() => ShareType, { description: 'Counts one public download and answers with the new count.' })
@@ -70,7 +70,7 @@ export class ShareResolver {
     @Ctx() context: RequestContext,
     @Args(() => ShareIdArgs) { shareId }: ShareIdArgs,
   ) {
-    return this.view(await this.shares.recordDownload(context, shareId));
+    return this.view(context, await this.shares.recordDownload(context, shareId));
   }
 }
 

@@ -37,7 +37,7 @@ export class UploadResolver {
       md5: args.md5 ?? undefined,
       size: args.size ?? undefined,
     });
-    return NodeType.from(node, this.links.downloadUrl(node));
+    return NodeType.from(node, this.links.downloadUrl(context, node));
   }
 
   @Authorized()
@@ -49,6 +49,6 @@ export class UploadResolver {
     @Args(() => InstantUploadArgs) args: InstantUploadArgs,
   ): Promise<NodeType> {
     const node = await this.uploads.instantUpload(context, callerOf(context), args);
-    return NodeType.from(node, this.links.downloadUrl(node));
+    return NodeType.from(node, this.links.downloadUrl(context, node));
   }
 }

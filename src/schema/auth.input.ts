@@ -1,8 +1,8 @@
 import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { IsUserName } from './validators';
 
 const MD5_HEX = /^[0-9a-fA-F]{32}$/;
-const PRINTABLE_NAME = /^[^\p{Cc}\s/][^\p{Cc}/]*(?<!\s)$/u;
 
 @InputType({
   description: 'Give `password`, or `passwordMd5` (the md5 hex of the password) as legacy clients do.',
@@ -22,8 +22,7 @@ export class PasswordInput {
 @InputType()
 export class RegisterInput extends PasswordInput {
   @Field(() => String)
-  @Length(1, 32)
-  @Matches(PRINTABLE_NAME, { message: 'userName must not contain "/", control characters or outer spaces' })
+  @IsUserName()
   userName!: string;
 
   @Field(() => String)

@@ -1,15 +1,16 @@
-import { IsInt, IsOptional, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Matches, Min } from 'class-validator';
 import { ArgsType, Field, Float, ID } from 'type-graphql';
 import { NodeKind } from '../entities/node.entity';
 import { PageArgs } from './page.args';
 import { ConflictPolicy, NodeOrder } from '../services/node.service';
+import { IsFolderPath, IsNodeName } from './validators';
 
 export const MD5_HEX = /^[0-9a-fA-F]{32}$/;
 
 @ArgsType()
 export class NodeListArgs extends PageArgs {
   @Field(() => String, { defaultValue: '/' })
-  @MaxLength(4096)
+  @IsFolderPath()
   folder!: string;
 
   @Field(() => Boolean, {
@@ -33,14 +34,14 @@ export class FileContentArgs {
   md5!: string;
 
   @Field(() => String)
-  @Length(1, 255)
+  @IsNodeName()
   name!: string;
 }
 
 @ArgsType()
 export class FindFileArgs extends FileContentArgs {
   @Field(() => String, { defaultValue: '/' })
-  @MaxLength(4096)
+  @IsFolderPath()
   folder!: string;
 }
 
@@ -57,7 +58,7 @@ export class RenameNodeArgs {
   id!: string;
 
   @Field(() => String)
-  @Length(1, 255)
+  @IsNodeName()
   name!: string;
 
   @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.FAIL })
@@ -71,7 +72,7 @@ export class MoveNodeArgs {
   id!: string;
 
   @Field(() => String, { description: 'The destination folder; missing folders are created.' })
-  @MaxLength(4096)
+  @IsFolderPath()
   folder!: string;
 
   @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.FAIL })
@@ -81,12 +82,12 @@ export class MoveNodeArgs {
 @ArgsType()
 export class UploadFileArgs {
   @Field(() => String, { defaultValue: '/' })
-  @MaxLength(4096)
+  @IsFolderPath()
   folder!: string;
 
   @Field(() => String, { nullable: true, description: 'Defaults to the uploaded file’s own name.' })
   @IsOptional()
-  @Length(1, 255)
+  @IsNodeName()
   name?: string;
 
   @Field(() => ConflictPolicy, { defaultValue: ConflictPolicy.RENAME })
@@ -114,6 +115,6 @@ export class NodeIdArgs {
 @ArgsType()
 export class FolderArgs {
   @Field(() => String, { description: 'Such as `/photos/2024`.' })
-  @Length(1, 4096)
+  @IsFolderPath()
   path!: string;
 }

@@ -1,6 +1,7 @@
-import { IsInt, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { ArgsType, Field, ID, Int } from 'type-graphql';
 import { MAX_PAGE_SIZE, OffsetArgs } from './page.args';
+import { IsFolderPath } from './validators';
 
 @ArgsType()
 export class RankingPageArgs extends OffsetArgs {
@@ -21,7 +22,7 @@ export class ShareIdArgs {
 @ArgsType()
 export class SaveSharedFileArgs extends ShareIdArgs {
   @Field(() => String, { defaultValue: '/', description: 'Missing folders are created.' })
-  @MaxLength(4096)
+  @IsFolderPath()
   folder!: string;
 }
 

@@ -16,7 +16,7 @@ export const UploadScalar = new GraphQLScalarType({
   ...GraphQLUpload.toConfig(),
   parseValue(value) {
     const upload = GraphQLUpload.parseValue(value) as Promise<FileUpload>;
-    return upload.then(
+    const parsed = upload.then(
       (file) => ({
         ...file,
         createReadStream: () => {
@@ -29,5 +29,9 @@ export const UploadScalar = new GraphQLScalarType({
       }),
       asClientError,
     );
+    // Variables are also coerced where nothing awaits them (the cost check, an operation refused
+    // before its resolver): a failed upload must not be an unhandled rejection there.
+    parsed.catch(() => undefined);
+    return parsed;
   },
 });

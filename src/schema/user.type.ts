@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType } from 'type-graphql';
 
 @ObjectType('User', { description: 'An account. Contact details are shown only to their owner.' })
 export class UserType {
@@ -19,6 +19,9 @@ export class UserType {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => Float, { description: 'Bytes the account’s files take, each counted in full.' })
+  usedBytes!: number;
 }
 
 @ObjectType('AuthPayload')

@@ -1,6 +1,6 @@
 import type { Caller, RequestContext } from '../context';
 import { AppError, badInput } from '../app-error';
-import type { AttemptCounter } from '../cache/attempt-counter';
+import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import { violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
@@ -15,9 +15,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_LIFETIME_MS = DAY_MS;
 export const REMEMBERED_SESSION_LIFETIME_MS = 30 * DAY_MS;
 const CACHE_TTL_SECONDS = 300;
-/** Wrong passwords an account takes in one window before its logins are refused until the window ends. */
-export const MAX_LOGIN_FAILURES = 10;
-export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+/** The windows of the login and registration limits (their sizes are settings). */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+export const REGISTER_WINDOW_SECONDS = 60 * 60;
+
+/** Attempts counted before the password is checked, so concurrent guesses all count. */
+export interface AuthLimiters {
+  /** Per account (LOGIN_ACCOUNT_LIMIT): a right password starts it afresh. */
+  loginByAccount: AttemptLimiter;
+  /** Per client address (LOGIN_IP_LIMIT): a right password takes its attempt back. */
+  loginByAddress: AttemptLimiter;
+  /** Per client address (REGISTER_IP_LIMIT), every attempt. */
+  registerByAddress: AttemptLimiter;
+}
 
 export interface PasswordProof {
   password?: string;
@@ -47,7 +57,11 @@ interface CachedSession extends Caller {
 }
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
-const loginFailuresKey = (userName: string) => `login-failures:${userName.toLowerCase()}`;
+/** Limiter keys are hashes: no user text ever reaches a Redis key. */
+const addressKey = (ip: string | null) => sha256Hex(ip ?? 'unknown');
+
+const tooManyAttempts = (what: string) =>
+  new AppError(ErrorCode.RATE_LIMITED, `Too many ${what}: try again later`);
 
 /** The md5 hex every door agrees on, from whichever form of the password the caller sent. */
 function passwordMd5Of(proof: PasswordProof): string {
@@ -62,10 +76,13 @@ function passwordMd5Of(proof: PasswordProof): string {
 export class AuthService {
   constructor(
     private readonly sessionCache: KeyValueCache,
-    private readonly loginFailures: AttemptCounter,
+    private readonly limiters: AuthLimiters,
   ) {}
 
   async register(context: RequestContext, registration: Registration): Promise<User> {
+    if (!(await this.limiters.registerByAddress.take(addressKey(context.ip)))) {
+      throw tooManyAttempts('accounts registered from this address');
+    }
     const passwordHash = await hashPasswordMd5(passwordMd5Of(registration));
     const user = context.manager.create(User, {
       userName: registration.userName,
@@ -75,7 +92,9 @@ export class AuthService {
       passwordHash,
     });
     try {
-      return await context.manager.save(user);
+      const saved = await context.manager.save(user);
+      // Read back what the database fills in itself (usage, flags).
+      return await context.manager.findOneByOrFail(User, { id: saved.id });
     } catch (error) {
       switch (violatedUniqueConstraint(error)) {
         case 'users_user_name_key':
@@ -89,29 +108,35 @@ export class AuthService {
   }
 
   /**
-   * Opens a session for the right password. Past MAX_LOGIN_FAILURES wrong ones for the same user
-   * name, every attempt is refused, the right password too, until the window ends: guessing
-   * online gets a few dozen tries an hour. Names that do not exist count alike, so the refusal
-   * tells nothing about which accounts exist.
+   * Opens a session for the right password. Every attempt counts, before the password is checked,
+   * against the account (LOGIN_ACCOUNT_LIMIT in 15 minutes, the right password included once it is
+   * reached) and the client's address (LOGIN_IP_LIMIT): guessing online gets a few dozen tries an
+   * hour, however many run at once. The account is named as Postgres folds the name for the lookup,
+   * so spellings that find the same account share its count, and names that do not exist count
+   * alike: the refusal tells nothing about which accounts exist.
    */
   async login(context: RequestContext, request: LoginRequest): Promise<IssuedSession> {
     const passwordMd5 = passwordMd5Of(request);
-    const failuresKey = loginFailuresKey(request.userName);
-    if ((await this.loginFailures.count(failuresKey)) >= MAX_LOGIN_FAILURES) {
-      throw new AppError(
-        ErrorCode.RATE_LIMITED,
-        'Too many wrong passwords for this account: try again later',
-      );
+    const address = addressKey(context.ip);
+    if (!(await this.limiters.loginByAddress.take(address))) {
+      throw tooManyAttempts('sign-in attempts from this address');
     }
-    const user = await context.manager
-      .createQueryBuilder(User, 'user')
-      .where('lower(user.user_name) = lower(:userName)', { userName: request.userName })
-      .getOne();
+    const [{ folded, id }] = await context.manager.query<{ folded: string; id: string | null }[]>(
+      `SELECT lower($1) AS folded, (SELECT id FROM users WHERE lower(user_name) = lower($1)) AS id`,
+      [request.userName],
+    );
+    const account = sha256Hex(folded);
+    if (!(await this.limiters.loginByAccount.take(account))) {
+      throw tooManyAttempts('wrong passwords for this account');
+    }
+    const user = id ? await context.manager.findOneBy(User, { id }) : null;
     if (!(await verifyPasswordMd5(user?.passwordHash ?? null, passwordMd5)) || !user) {
-      await this.loginFailures.add(failuresKey, LOGIN_FAILURE_WINDOW_SECONDS);
       throw new AppError(ErrorCode.UNAUTHENTICATED, 'Wrong user name or password');
     }
-    await this.loginFailures.reset(failuresKey);
+    await Promise.all([
+      this.limiters.loginByAccount.reset(account),
+      this.limiters.loginByAddress.giveBack(address),
+    ]);
     const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
     const { token, session } = await this.openSession(context, user, SessionKind.TOKEN, lifetime);
     return { token, expiresAt: session.expiresAt, user };
@@ -201,6 +226,16 @@ export class AuthService {
     const ttl = Math.min(CACHE_TTL_SECONDS, Math.floor((session.expiresAt - Date.now()) / 1000));
     if (ttl > 0) await this.sessionCache.set(sessionCacheKey(tokenHash), JSON.stringify(session), ttl);
     return toCaller(session);
+  }
+
+  /** Removes sessions past their end (run periodically); their tokens stopped working then already. */
+  async deleteExpiredSessions(context: RequestContext): Promise<number> {
+    const removed = await returningRows<{ id: string }>(
+      context.manager,
+      `DELETE FROM sessions WHERE expires_at <= now() RETURNING id`,
+      [],
+    );
+    return removed.length;
   }
 
   async findUser(context: RequestContext, userId: string): Promise<User> {

@@ -78,13 +78,19 @@ export class BlobService {
   }
 
   /**
-   * Adds a reference to the one blob with this md5, for an upload that sends no bytes. Null when no
-   * blob, or more than one, has that md5: then the client must upload.
+   * Adds a reference to the one blob with this md5 that `userId` may copy without sending its bytes:
+   * one of their own files holds it, or a public share does. Null when there is none, or more than
+   * one: then the client must upload.
    */
-  async addReferenceByMd5(context: RequestContext, md5: string): Promise<string | null> {
+  async addReferenceByMd5(context: RequestContext, md5: string, userId: string): Promise<string | null> {
     const candidates = await context.manager.query<{ id: string }[]>(
-      `SELECT id FROM blobs WHERE md5 = $1 LIMIT 2`,
-      [md5.toLowerCase()],
+      `SELECT b.id FROM blobs b
+        WHERE b.md5 = $1
+          AND (EXISTS (SELECT 1 FROM nodes n WHERE n.blob_id = b.id AND n.owner_id = $2)
+               OR EXISTS (SELECT 1 FROM shares s JOIN nodes n ON n.id = s.node_id
+                           WHERE s.md5 = b.md5 AND n.blob_id = b.id))
+        LIMIT 2`,
+      [md5.toLowerCase(), userId],
     );
     if (candidates.length !== 1) return null;
     const [added] = await returningRows<{ id: string }>(

@@ -2,12 +2,15 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../app-error';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobStore } from '../storage/blob-store';
+import { quotaExceeded } from './quota.service';
 import { OffThreadHashes } from './content-hashes';
 import { sniffContent, SNIFF_BYTES, type SniffedContent } from './content-sniffer';
 
 export interface IngestExpectations {
   /** Refuse, while streaming, anything larger. */
   maxBytes: number;
+  /** What the account may still store; more is QUOTA_EXCEEDED, refused while streaming. */
+  remainingQuotaBytes?: number | null;
   /** What the client declared; bytes that disagree are CONTENT_MISMATCH and nothing is kept. */
   size?: number;
   md5?: string;
@@ -23,6 +26,30 @@ export interface IngestedContent extends SniffedContent {
 const tooLarge = (limit: number) =>
   new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The upload is larger than ${limit} bytes`);
 
+/** The most bytes an upload may carry, and what passing it means. */
+interface ByteLimit {
+  bytes: number;
+  error: () => AppError;
+}
+
+/** The tightest of the size limit, the declared size and the account's quota. */
+function byteLimitOf(expected: IngestExpectations): ByteLimit {
+  const limits: ByteLimit[] = [{ bytes: expected.maxBytes, error: () => tooLarge(expected.maxBytes) }];
+  if (expected.size !== undefined) {
+    const declared = expected.size;
+    limits.push({
+      bytes: declared,
+      error: () =>
+        new AppError(ErrorCode.CONTENT_MISMATCH, `The upload is larger than its declared size ${declared}`),
+    });
+  }
+  if (typeof expected.remainingQuotaBytes === 'number') {
+    limits.push({ bytes: expected.remainingQuotaBytes, error: quotaExceeded });
+  }
+  // Of equal limits the first counts: bytes past a declared size are a mismatch before a quota matter.
+  return limits.reduce((tightest, limit) => (limit.bytes < tightest.bytes ? limit : tightest));
+}
+
 /** Counts and hashes the bytes as they pass, and keeps the first few for sniffing. */
 class Fingerprint extends Transform {
   readonly hashes = new OffThreadHashes();
@@ -30,14 +57,14 @@ class Fingerprint extends Transform {
   private readonly head: Buffer[] = [];
   private headBytes = 0;
 
-  constructor(private readonly limit: number) {
+  constructor(private readonly limit: ByteLimit) {
     super({ highWaterMark: 1 << 20 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
-    if (this.size > this.limit) {
-      done(tooLarge(this.limit));
+    if (this.size > this.limit.bytes) {
+      done(this.limit.error());
       return;
     }
     const keepGoing = this.hashes.update(chunk);
@@ -74,8 +101,13 @@ export async function ingest(
   source: Readable,
   expected: IngestExpectations,
 ): Promise<IngestedContent> {
-  const limit = Math.min(expected.maxBytes, expected.size ?? Number.POSITIVE_INFINITY);
-  const fingerprint = new Fingerprint(limit);
+  // The source may have failed before it reached us, while the caller still checked other things (a
+  // body cut short): its error was emitted then, and piping it now would wait forever.
+  if (source.errored || source.destroyed) {
+    source.resume();
+    throw uploadSourceFailure(source.errored ?? new Error('The upload ended before it was read'));
+  }
+  const fingerprint = new Fingerprint(byteLimitOf(expected));
   source.on('error', (error) => fingerprint.destroy(uploadSourceFailure(error)));
   // Busboy cuts a file at its size limit and emits `limit` instead of an error, and graphql-upload-minimal
   // then unpipes it: the bytes would look complete, or never end. Its limit must be one byte above ours.
@@ -87,18 +119,7 @@ export async function ingest(
     fingerprint.hashes.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
-    const failure = uploadSourceFailure(error);
-    if (
-      failure.code === ErrorCode.PAYLOAD_TOO_LARGE &&
-      expected.size !== undefined &&
-      expected.size < expected.maxBytes
-    ) {
-      throw new AppError(
-        ErrorCode.CONTENT_MISMATCH,
-        `The upload is larger than its declared size ${expected.size}`,
-      );
-    }
-    throw failure;
+    throw uploadSourceFailure(error);
   }
   const { md5, sha256 } = await fingerprint.hashes.digest();
   const mismatch =

@@ -1,3 +1,4 @@
+import type { RequestContext } from '../context';
 import type { Node } from '../entities/node.entity';
 import type { UrlSigner } from './url-signer';
 
@@ -5,9 +6,12 @@ import type { UrlSigner } from './url-signer';
 export class NodeLinks {
   constructor(private readonly signer: UrlSigner) {}
 
-  downloadUrl(node: Node): string | null {
+  downloadUrl(context: RequestContext, node: Node): string | null {
     if (!node.blobId) return null;
-    return this.signer.sign(`/files/${node.id}/${encodeURIComponent(node.name)}`, signedPartOf(node.id));
+    return this.signer.sign(
+      `${context.baseUrl}/files/${node.id}/${encodeURIComponent(node.name)}`,
+      signedPartOf(node.id),
+    );
   }
 }
 

@@ -6,7 +6,8 @@ import { transactional } from '../db/transaction';
 import { Node, NodeKind } from '../entities/node.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
-import { ancestorsOf, childDirOf, numberedName, ROOT, splitName, toDir, validateName } from './paths';
+import { ancestorsOf, childDirOf, MAX_DIR_BYTES, numberedName, ROOT, toDir, validateName } from './paths';
+import type { QuotaService } from './quota.service';
 
 export enum ConflictPolicy {
   /** Keep both: the newcomer becomes `name (1).ext`. */
@@ -44,6 +45,9 @@ export type NodeDeletionListener = (context: RequestContext, nodeIds: string[]) 
 /** Runs inside the transaction that renamed files or replaced their content (shares follow them). */
 export type FileChangeListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
 
+/** How many `name (n)` candidates one query checks. */
+const FREE_NAME_BATCH = 32;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Property paths, not SQL: with a join and a page, TypeORM pages the ids first and needs to map them.
@@ -59,7 +63,10 @@ export class NodeService {
   private readonly deletionListeners: NodeDeletionListener[] = [];
   private readonly changeListeners: FileChangeListener[] = [];
 
-  constructor(private readonly blobs: BlobService) {}
+  constructor(
+    private readonly blobs: BlobService,
+    private readonly quota: QuotaService,
+  ) {}
 
   onDeletion(listener: NodeDeletionListener): void {
     this.deletionListeners.push(listener);
@@ -112,7 +119,7 @@ export class NodeService {
       .leftJoinAndSelect('n.blob', 'b')
       .where('n.owner_id = :owner', { owner: caller.userId });
     if (request.recursive) {
-      if (dir !== ROOT) query.andWhere('left(n.dir, :length) = :dir', { length: dir.length, dir });
+      if (dir !== ROOT) query.andWhere('starts_with(n.dir, :dir)', { dir });
     } else {
       query.andWhere('n.dir = :dir', { dir });
     }
@@ -166,7 +173,8 @@ export class NodeService {
   /**
    * Inserts a file node holding one (already counted) reference to `blobId`, settling a name
    * collision by `policy`. A file with the same name and content already there is returned as it is,
-   * and the extra reference released.
+   * and the extra reference released. QUOTA_EXCEEDED, and nothing changed, when the account would
+   * then hold more than its quota. The caller's transaction holds `QuotaService.lockUsage`.
    */
   async placeFile(
     context: RequestContext,
@@ -179,36 +187,49 @@ export class NodeService {
     const dir = toDir(folder);
     const name = validateName(requestedName);
     return transactional(context, async (tx) => {
-      await this.ensureFolder(tx, ownerId, dir);
-      // A concurrent upload may take the name between our look and our insert; the insert then waits
-      // for it, does nothing, and we settle the collision again against what it committed.
-      for (;;) {
-        const existing = await tx.manager.findOne(Node, {
-          where: { ownerId, dir, name },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (existing?.blobId === blobId) {
-          await this.blobs.releaseReferences(tx, [blobId]);
-          return this.reload(tx, existing.id);
-        }
-        if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
-          await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
-          await this.blobs.releaseReferences(tx, [existing.blobId!]);
-          for (const listener of this.changeListeners) await listener(tx, [existing.id]);
-          return this.reload(tx, existing.id);
-        }
-        if (existing && policy !== ConflictPolicy.RENAME) {
-          throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
-        }
-        const freeName = existing ? await this.freeName(tx, ownerId, dir, name) : name;
-        const [inserted] = await tx.manager.query<{ id: string }[]>(
-          `INSERT INTO nodes (owner_id, kind, dir, name, blob_id) VALUES ($1, 'file', $2, $3, $4)
-           ON CONFLICT (owner_id, dir, name) DO NOTHING RETURNING id`,
-          [ownerId, dir, freeName, blobId],
-        );
-        if (inserted) return this.reload(tx, inserted.id);
-      }
+      const placed = await this.insertFile(tx, ownerId, dir, name, blobId, policy);
+      await this.quota.assertWithinQuota(tx, ownerId);
+      return placed;
     });
+  }
+
+  private async insertFile(
+    tx: RequestContext,
+    ownerId: string,
+    dir: string,
+    name: string,
+    blobId: string,
+    policy: ConflictPolicy,
+  ): Promise<Node> {
+    await this.ensureFolder(tx, ownerId, dir);
+    // A concurrent upload may take the name between our look and our insert; the insert then waits
+    // for it, does nothing, and we settle the collision again against what it committed.
+    for (;;) {
+      const existing = await tx.manager.findOne(Node, {
+        where: { ownerId, dir, name },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (existing?.blobId === blobId) {
+        await this.blobs.releaseReferences(tx, [blobId]);
+        return this.reload(tx, existing.id);
+      }
+      if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
+        await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
+        await this.blobs.releaseReferences(tx, [existing.blobId!]);
+        for (const listener of this.changeListeners) await listener(tx, [existing.id]);
+        return this.reload(tx, existing.id);
+      }
+      if (existing && policy !== ConflictPolicy.RENAME) {
+        throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
+      }
+      const freeName = existing ? await this.freeName(tx, ownerId, dir, name) : name;
+      const [inserted] = await tx.manager.query<{ id: string }[]>(
+        `INSERT INTO nodes (owner_id, kind, dir, name, blob_id) VALUES ($1, 'file', $2, $3, $4)
+         ON CONFLICT (owner_id, dir, name) DO NOTHING RETURNING id`,
+        [ownerId, dir, freeName, blobId],
+      );
+      if (inserted) return this.reload(tx, inserted.id);
+    }
   }
 
   async rename(
@@ -262,7 +283,12 @@ export class NodeService {
     });
   }
 
+  /**
+   * Locks the caller's node for a change of its tree, after the account's usage (QuotaService): a
+   * delete, or a rename that replaces a file, changes what the account holds.
+   */
   private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+    await this.quota.lockUsage(context, caller.userId);
     const node = await context.manager.findOne(Node, {
       where: { id, ownerId: caller.userId },
       lock: { mode: 'pessimistic_write' },
@@ -298,6 +324,7 @@ export class NodeService {
       }
     }
     const oldChildren = childDirOf(node.dir, node.name);
+    if (node.kind === NodeKind.FOLDER) await this.assertSubtreeFits(context, node, childDirOf(dir, name));
     try {
       await context.manager.update(Node, { id: node.id }, { dir, name, updatedAt: new Date() });
     } catch (error) {
@@ -312,9 +339,9 @@ export class NodeService {
     if (node.kind === NodeKind.FOLDER) {
       const newChildren = childDirOf(dir, name);
       await context.manager.query(
-        `UPDATE nodes SET dir = $3 || substr(dir, $4 + 1)
-          WHERE owner_id = $1 AND left(dir, $4) = $2`,
-        [node.ownerId, oldChildren, newChildren, oldChildren.length],
+        `UPDATE nodes SET dir = $3 || substr(dir, char_length($2) + 1)
+          WHERE owner_id = $1 AND starts_with(dir, $2)`,
+        [node.ownerId, oldChildren, newChildren],
       );
     }
     return this.reload(context, node.id);
@@ -326,8 +353,8 @@ export class NodeService {
     const descendants =
       node.kind === NodeKind.FOLDER
         ? await context.manager.query<{ id: string }[]>(
-            `SELECT id FROM nodes WHERE owner_id = $1 AND left(dir, $2) = $3 FOR UPDATE`,
-            [node.ownerId, children.length, children],
+            `SELECT id FROM nodes WHERE owner_id = $1 AND starts_with(dir, $2) FOR UPDATE`,
+            [node.ownerId, children],
           )
         : [];
     const ids = [node.id, ...descendants.map((row) => row.id)];
@@ -343,25 +370,45 @@ export class NodeService {
     );
   }
 
-  /** The first `name (n).ext` not taken in `dir`. */
+  /**
+   * Refuses to move or rename a folder when a path inside it would grow past MAX_DIR_BYTES: every
+   * descendant's `dir` starts with the folder's own, and grows with it.
+   */
+  private async assertSubtreeFits(context: RequestContext, folder: Node, newChildren: string): Promise<void> {
+    const oldChildren = childDirOf(folder.dir, folder.name);
+    const growth = Buffer.byteLength(newChildren) - Buffer.byteLength(oldChildren);
+    if (growth <= 0) return;
+    const [{ longest }] = await context.manager.query<{ longest: number }[]>(
+      `SELECT coalesce(max(octet_length(dir)), 0)::int AS longest FROM nodes
+        WHERE owner_id = $1 AND starts_with(dir, $2)`,
+      [folder.ownerId, oldChildren],
+    );
+    if (longest > 0 && longest + growth > MAX_DIR_BYTES) {
+      throw badInput(`A folder path inside it would be longer than ${MAX_DIR_BYTES} bytes`);
+    }
+  }
+
+  /** The first `name (n).ext` not taken in `dir`, looked up a batch of candidates at a time. */
   private async freeName(
     context: RequestContext,
     ownerId: string,
     dir: string,
     name: string,
   ): Promise<string> {
-    const [stem] = splitName(name);
-    const taken = new Set(
-      (
-        await context.manager.query<{ name: string }[]>(
-          `SELECT name FROM nodes WHERE owner_id = $1 AND dir = $2 AND starts_with(name, $3)`,
-          [ownerId, dir, `${stem.slice(0, 200)}`],
-        )
-      ).map((row) => row.name),
-    );
-    for (let n = 1; ; n += 1) {
-      const candidate = numberedName(name, n);
-      if (!taken.has(candidate)) return candidate;
+    for (let first = 1; ; first += FREE_NAME_BATCH) {
+      const candidates = Array.from({ length: FREE_NAME_BATCH }, (_, index) =>
+        numberedName(name, first + index),
+      );
+      const taken = new Set(
+        (
+          await context.manager.query<{ name: string }[]>(
+            `SELECT name FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = ANY($3::text[])`,
+            [ownerId, dir, candidates],
+          )
+        ).map((row) => row.name),
+      );
+      const free = candidates.find((candidate) => !taken.has(candidate));
+      if (free) return free;
     }
   }
 

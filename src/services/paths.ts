@@ -1,14 +1,33 @@
 import { badInput } from '../app-error';
 
 export const ROOT = '/';
+/** A name, in UTF-8 bytes, as most file systems count it. */
+export const MAX_NAME_BYTES = 255;
+/**
+ * A folder path (`nodes.dir`), in UTF-8 bytes. Together with a name it must fit a btree index entry
+ * (2 704 bytes), which is what the unique path index needs.
+ */
+export const MAX_DIR_BYTES = 2048;
 const CONTROL = /\p{Cc}/u;
+/** Marks and overrides that make a name display in another order than it reads (`gpj.exe` tricks). */
+const BIDI_CONTROL = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 
-/** A file or folder name: 1–255 characters, no `/`, no control characters, not `.` or `..`. */
+/** Why `name` cannot name a file, folder or account, or null when it can; `what` starts the message. */
+export function nameProblem(name: string, what = 'A name'): string | null {
+  if (name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    return `${what} must be 1 to ${MAX_NAME_BYTES} bytes long`;
+  }
+  if (name.includes('/')) return `${what} cannot contain "/"`;
+  if (CONTROL.test(name)) return `${what} cannot contain control characters`;
+  if (BIDI_CONTROL.test(name)) return `${what} cannot contain text-direction controls`;
+  if (name === '.' || name === '..') return `${what} cannot be "." or ".."`;
+  return null;
+}
+
+/** A file or folder name: 1–255 bytes, no `/`, no control or text-direction characters, not `.` or `..`. */
 export function validateName(name: string): string {
-  if (name.length < 1 || name.length > 255) throw badInput('A name must be 1 to 255 characters long');
-  if (name.includes('/')) throw badInput('A name cannot contain "/"');
-  if (CONTROL.test(name)) throw badInput('A name cannot contain control characters');
-  if (name === '.' || name === '..') throw badInput('A name cannot be "." or ".."');
+  const problem = nameProblem(name);
+  if (problem) throw badInput(problem);
   return name;
 }
 
@@ -20,7 +39,9 @@ export function toDir(folder: string): string {
   const segments = folder.split('/').filter((segment) => segment !== '');
   for (const segment of segments) validateName(segment);
   const dir = segments.length ? `/${segments.join('/')}/` : ROOT;
-  if (dir.length > 4096) throw badInput('The folder path is too long');
+  if (Buffer.byteLength(dir) > MAX_DIR_BYTES) {
+    throw badInput(`A folder path must be at most ${MAX_DIR_BYTES} bytes long`);
+  }
   return dir;
 }
 
@@ -42,9 +63,28 @@ export function splitName(name: string): [stem: string, extension: string] {
   return dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
 }
 
-/** `photo.png` → `photo (n).png`, shortening the stem so the result stays within 255 characters. */
+/** The longest start of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+function truncateToBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const character of text) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > maxBytes) break;
+    end += character.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * `photo.png` → `photo (n).png`, shortening the stem so the result stays within MAX_NAME_BYTES. An
+ * extension too long to leave room for a stem counts as part of the stem.
+ */
 export function numberedName(name: string, n: number): string {
-  const [stem, extension] = splitName(name);
   const suffix = ` (${n})`;
-  return `${stem.slice(0, 255 - suffix.length - extension.length)}${suffix}${extension}`;
+  let [stem, extension] = splitName(name);
+  if (Buffer.byteLength(extension) + Buffer.byteLength(suffix) >= MAX_NAME_BYTES) {
+    [stem, extension] = [name, ''];
+  }
+  const room = MAX_NAME_BYTES - Buffer.byteLength(suffix) - Buffer.byteLength(extension);
+  return `${truncateToBytes(stem, room)}${suffix}${extension}`;
 }

@@ -1,15 +1,13 @@
-import type { UrlSigner } from './url-signer';
+import type { RequestContext } from '../context';
 
 /** The public URLs of shares: they carry no signature, and die with the share. */
 export class ShareLinks {
-  constructor(private readonly signer: UrlSigner) {}
-
   /** `/s/<shareId>/<name>`: the name only makes the URL readable; the share id finds the file. */
-  sharedFileUrl(share: { id: string; name: string }): string {
-    return this.signer.absolute(`/s/${share.id}/${encodeURIComponent(share.name)}`);
+  sharedFileUrl(context: RequestContext, share: { id: string; name: string }): string {
+    return `${context.baseUrl}/s/${share.id}/${encodeURIComponent(share.name)}`;
   }
 
-  pictureUrl(key: string): string {
-    return this.signer.absolute(`/p/${key}`);
+  pictureUrl(context: RequestContext, key: string): string {
+    return `${context.baseUrl}/p/${key}`;
   }
 }

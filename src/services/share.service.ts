@@ -9,6 +9,7 @@ import { Share } from '../entities/share.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
 import { ConflictPolicy, type NodeService } from './node.service';
+import type { QuotaService } from './quota.service';
 import { rankedColumns, type RankedShare, type RankingService } from './ranking.service';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
 
@@ -79,6 +80,7 @@ export class ShareService {
     private readonly nodes: NodeService,
     private readonly blobs: BlobService,
     private readonly ranking: RankingService,
+    private readonly quota: QuotaService,
   ) {
     nodes.onDeletion((context, nodeIds) => this.forgetNodes(context, nodeIds));
     nodes.onFileChange((context, nodeIds) => this.followFiles(context, nodeIds));
@@ -146,6 +148,7 @@ export class ShareService {
   async save(context: RequestContext, caller: Caller, shareId: string, folder: string): Promise<Node> {
     if (!isUUID(shareId)) throw notFound('Share');
     return transactional(context, async (tx) => {
+      await this.quota.lockUsage(tx, caller.userId);
       // Locking the file keeps it, and so its content, from being deleted before our reference counts.
       const [share] = await tx.manager.query<{ md5: string; name: string; blob_id: string }[]>(
         `SELECT s.md5, s.name, n.blob_id FROM shares s JOIN nodes n ON n.id = s.node_id

@@ -8,6 +8,7 @@ import type { BlobService } from './blob.service';
 import { ingest, type IngestedContent } from './ingest';
 import { ConflictPolicy, type NodeService } from './node.service';
 import { toDir, validateName } from './paths';
+import { quotaExceeded, type QuotaService } from './quota.service';
 
 export interface UploadRequest {
   name: string;
@@ -30,6 +31,7 @@ export class UploadService {
   constructor(
     private readonly blobs: BlobService,
     private readonly nodes: NodeService,
+    private readonly quota: QuotaService,
     private readonly maxUploadBytes: number,
   ) {}
 
@@ -50,13 +52,22 @@ export class UploadService {
       source.resume();
       throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Uploads are limited to ${this.maxUploadBytes} bytes`);
     }
+    // Read once, before streaming: an upload running meanwhile may still take the room, which the
+    // check when the file is placed catches.
+    const remainingQuotaBytes = await this.quota.remainingBytes(context, caller.userId);
+    if (request.size !== undefined && remainingQuotaBytes !== null && request.size > remainingQuotaBytes) {
+      source.resume();
+      throw quotaExceeded();
+    }
     const content: IngestedContent = await ingest(this.blobs.store, source, {
       maxBytes: this.maxUploadBytes,
+      remainingQuotaBytes,
       size: request.size,
       md5: request.md5,
     });
     try {
       return await transactional(context, async (tx) => {
+        await this.quota.lockUsage(tx, caller.userId);
         const blobId = await this.blobs.addReference(tx, content);
         return this.nodes.placeFile(
           tx,
@@ -75,13 +86,16 @@ export class UploadService {
   }
 
   /**
-   * Adds a file from content the server already holds, identified by md5 (spec 001 `/api/md5`).
-   * CONTENT_UNKNOWN when no single blob has that md5; ALREADY_OWNED when the caller already has a
-   * file of that name with that content.
+   * Adds a file from content the server already holds, identified by md5 (spec 001 `/api/md5`), but
+   * only content the caller already has or that is publicly shared: anyone else's private files stay
+   * unknown, so an md5 never reveals or hands out what someone else keeps. CONTENT_UNKNOWN otherwise,
+   * or when two such blobs have that md5 (the client then uploads, and the bytes are still stored
+   * once); ALREADY_OWNED when the caller already has a file of that name with that content.
    */
   async instantUpload(context: RequestContext, caller: Caller, request: InstantUploadRequest): Promise<Node> {
     validateName(request.name);
     return transactional(context, async (tx) => {
+      await this.quota.lockUsage(tx, caller.userId);
       const existing = await this.nodes.findFileByContent(
         tx,
         caller,
@@ -90,7 +104,7 @@ export class UploadService {
         request.folder,
       );
       if (existing) throw new AppError(ErrorCode.ALREADY_OWNED, 'You already have this file');
-      const blobId = await this.blobs.addReferenceByMd5(tx, request.md5);
+      const blobId = await this.blobs.addReferenceByMd5(tx, request.md5, caller.userId);
       if (!blobId)
         throw new AppError(ErrorCode.CONTENT_UNKNOWN, 'The server does not have that content: upload it');
       return this.nodes.placeFile(

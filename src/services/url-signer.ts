@@ -4,15 +4,12 @@ export const DEFAULT_URL_LIFETIME_SECONDS = 24 * 60 * 60;
 
 /** Builds and checks expiring URLs signed with SECRET (HMAC-SHA256 over the path and expiry). */
 export class UrlSigner {
-  constructor(
-    private readonly secret: string,
-    private readonly publicUrl: string,
-  ) {}
+  constructor(private readonly secret: string) {}
 
-  /** An absolute URL for `path` (already percent-encoded) that works until `lifetimeSeconds` from now. */
-  sign(path: string, signedPart: string, lifetimeSeconds = DEFAULT_URL_LIFETIME_SECONDS): string {
+  /** `url` (absolute, already percent-encoded) made to work until `lifetimeSeconds` from now. */
+  sign(url: string, signedPart: string, lifetimeSeconds = DEFAULT_URL_LIFETIME_SECONDS): string {
     const expires = Math.floor(Date.now() / 1000) + lifetimeSeconds;
-    return `${this.publicUrl}${path}?exp=${expires}&sig=${this.signature(signedPart, expires)}`;
+    return `${url}?exp=${expires}&sig=${this.signature(signedPart, expires)}`;
   }
 
   verify(signedPart: string, expires: unknown, signature: unknown): boolean {
@@ -22,11 +19,6 @@ export class UrlSigner {
     const expected = Buffer.from(this.signature(signedPart, Number(expires)));
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  /** An absolute URL under PUBLIC_URL with no signature, for public links. */
-  absolute(path: string): string {
-    return `${this.publicUrl}${path}`;
   }
 
   private signature(signedPart: string, expires: number): string {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,6 +11,8 @@ import { connectRedis } from '../../src/cache/redis';
 import { loadConfig, type Config } from '../../src/config';
 import type { RequestContext } from '../../src/context';
 import { openDatabase } from '../../src/db/data-source';
+import { findFreePort } from '../../src/db/embedded-postgres';
+import { createHttpServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { databaseUrl, testEnvironment } from './environment';
 
@@ -30,6 +31,8 @@ export interface TestApp {
   dataDir: string;
   /** Resolves once the app's background removals of unreferenced bytes have finished. */
   settled(): Promise<void>;
+  /** Runs the app's periodic upkeep now (storage sweep, expired sessions). */
+  maintain(): Promise<void>;
   /** Stops the server and removes its database, Redis keys and files. */
   close(): Promise<void>;
 }
@@ -58,10 +61,10 @@ async function deleteKeys(prefix: string): Promise<void> {
   }
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', resolve);
   });
 }
 
@@ -76,16 +79,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     admin.query(`CREATE DATABASE ${database} TEMPLATE ${testEnvironment.templateDatabase}`),
   );
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-test-data-'));
-  const server = createServer();
-  const port = await listen(server);
+  const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `picvault-test:${id}:`;
   const useRedis = options.redis ?? true;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
+    PUBLIC_URL: url,
+    // Suites sign up and in many accounts from one address; the tests of these limits set their own.
+    LOGIN_IP_LIMIT: '1000000',
+    REGISTER_IP_LIMIT: '1000000',
     ...options.env,
     PORT: String(port),
-    PUBLIC_URL: url,
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl(testEnvironment.adminDatabaseUrl, database),
     REDIS_URL: useRedis ? testEnvironment.redisUrl : undefined,
@@ -101,7 +106,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     redis,
     secret: randomBytes(32).toString('hex'),
   });
-  server.on('request', app.express);
+  const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
+  await listen(server, port);
 
   return {
     url,
@@ -110,6 +116,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     redis,
     dataDir,
     settled: () => app.settled(),
+    maintain: () => app.maintain(),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -131,6 +138,7 @@ export function backgroundContext(app: TestApp, requestId: string): RequestConte
     requestId,
     caller: null,
     ip: null,
+    baseUrl: app.url,
     userAgent: null,
     log: createLogger('silent'),
     manager: app.dataSource.manager,

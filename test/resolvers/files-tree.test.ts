@@ -14,6 +14,8 @@ const FILE = `query ($id: ID!) { file(id: $id) { ${NODE_FIELDS} } }`;
 const INSTANT_UPLOAD = `mutation ($md5: String!, $name: String!, $folder: String!) {
   instantUpload(md5: $md5, name: $name, folder: $folder) { ${NODE_FIELDS} }
 }`;
+const SHARE_FILE = `mutation ($id: ID!) { shareFile(id: $id) { id } }`;
+const CANCEL_SHARE = `mutation ($id: ID!) { cancelShare(id: $id) }`;
 const CREATE_FOLDER = `mutation ($path: String!) { createFolder(path: $path) { ${NODE_FIELDS} } }`;
 const RENAME = `mutation ($id: ID!, $name: String!, $onConflict: ConflictPolicy!) {
   renameNode(id: $id, name: $name, onConflict: $onConflict) { ${NODE_FIELDS} }
@@ -68,9 +70,10 @@ describe.each([
     answer.errors?.[0].extensions?.code;
 
   describe('instantUpload', () => {
-    it('adds a file from content someone already uploaded, storing no second copy', async () => {
+    it('adds a file from content someone shares publicly, storing no second copy', async () => {
       const content = `shared ${randomUUID()}`;
-      await upload(bob, content, 'original.txt');
+      const original = await upload(bob, content, 'original.txt');
+      expect((await graphql(app, SHARE_FILE, { id: original.id }, bob.token)).errors).toBeUndefined();
       const objects = (await storedObjects(app, 'blobs')).length;
 
       const answer = await graphql<{ instantUpload: UploadedNode }>(
@@ -83,6 +86,52 @@ describe.each([
       expect(answer.data!.instantUpload).toMatchObject({ path: '/inbox/mine.txt', md5: md5(content) });
       expect(await refCount(content)).toEqual([2]);
       expect(await storedObjects(app, 'blobs')).toHaveLength(objects);
+    });
+
+    it('adds a copy of content the caller already has elsewhere', async () => {
+      const content = `own ${randomUUID()}`;
+      await upload(alice, content, 'first.txt', '/a');
+      const answer = await graphql<{ instantUpload: UploadedNode }>(
+        app,
+        INSTANT_UPLOAD,
+        { md5: md5(content), name: 'second.txt', folder: '/b' },
+        alice.token,
+      );
+      expect(answer.data?.instantUpload.path).toBe('/b/second.txt');
+      expect(await refCount(content)).toEqual([2]);
+    });
+
+    it('hands out nothing from someone else’s private files: CONTENT_UNKNOWN, and the upload that follows is stored once', async () => {
+      const content = `private ${randomUUID()}`;
+      await upload(bob, content, 'diary.txt');
+      const answer = await graphql(
+        app,
+        INSTANT_UPLOAD,
+        { md5: md5(content), name: 'stolen.txt', folder: '/' },
+        alice.token,
+      );
+      expect(codeOf(answer)).toBe('CONTENT_UNKNOWN');
+      expect((await list(alice)).data!.files.totalCount).toBe(0);
+      expect(await refCount(content)).toEqual([1]);
+
+      const objects = (await storedObjects(app, 'blobs')).length;
+      await upload(alice, content, 'mine.txt');
+      expect(await refCount(content)).toEqual([2]);
+      expect(await storedObjects(app, 'blobs')).toHaveLength(objects);
+    });
+
+    it('stops granting content once its public share is cancelled', async () => {
+      const content = `withdrawn ${randomUUID()}`;
+      const original = await upload(bob, content, 'was-public.txt');
+      await graphql(app, SHARE_FILE, { id: original.id }, bob.token);
+      await graphql(app, CANCEL_SHARE, { id: original.id }, bob.token);
+      const answer = await graphql(
+        app,
+        INSTANT_UPLOAD,
+        { md5: md5(content), name: 'late.txt', folder: '/' },
+        alice.token,
+      );
+      expect(codeOf(answer)).toBe('CONTENT_UNKNOWN');
     });
 
     it('answers CONTENT_UNKNOWN for an md5 the server has never seen', async () => {
@@ -117,7 +166,7 @@ describe.each([
 
     it('numbers the name when a different file has it', async () => {
       const content = `numbered ${randomUUID()}`;
-      await upload(bob, content, 'source.txt');
+      await upload(alice, content, 'source.txt', '/elsewhere');
       await upload(alice, 'something else', 'a.png');
       const answer = await graphql<{ instantUpload: UploadedNode }>(
         app,
@@ -128,13 +177,17 @@ describe.each([
       expect(answer.data!.instantUpload.name).toBe('a (1).png');
     });
 
-    it('refuses when two stored blobs share the md5, so the client must send the bytes', async () => {
+    it('refuses when two blobs the caller may copy share the md5, so the client must send the bytes', async () => {
       const content = `collided ${randomUUID()}`;
-      await upload(bob, content, 'one.txt');
+      await upload(alice, content, 'one.txt');
+      // A second content with the same md5 (a collision), also in alice's files.
       await app.dataSource.query(
-        `INSERT INTO blobs (sha256, md5, size, content_type, storage_key, ref_count)
-         VALUES ($1, $2, 1, 'application/octet-stream', $3, 1)`,
-        ['f'.repeat(56) + randomUUID().slice(0, 8), md5(content), `blobs/ff/${randomUUID()}`],
+        `WITH blob AS (
+           INSERT INTO blobs (sha256, md5, size, content_type, storage_key, ref_count)
+           VALUES ($1, $2, 1, 'application/octet-stream', $3, 1) RETURNING id)
+         INSERT INTO nodes (owner_id, kind, dir, name, blob_id)
+         SELECT u.id, 'file', '/', 'collision.txt', blob.id FROM users u, blob WHERE u.user_name = $4`,
+        ['f'.repeat(56) + randomUUID().slice(0, 8), md5(content), `blobs/ff/${randomUUID()}`, alice.userName],
       );
       const answer = await graphql(
         app,
@@ -143,7 +196,7 @@ describe.each([
         alice.token,
       );
       expect(codeOf(answer)).toBe('CONTENT_UNKNOWN');
-      expect((await list(alice)).data!.files.totalCount).toBe(0);
+      expect(await paths(alice)).not.toContain('/two.txt');
     });
 
     it('refuses a malformed md5 and bad names with BAD_USER_INPUT', async () => {

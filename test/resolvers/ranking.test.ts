@@ -211,7 +211,9 @@ describe('download ranking kept in Redis', () => {
     } while (cursor !== '0');
     expect(keys).toContain(`${prefix}ranking:downloads`);
     for (const key of keys) {
-      expect(key.slice(prefix.length)).toMatch(/^(ranking:downloads|session:[0-9a-f]{64})$/);
+      expect(key.slice(prefix.length)).toMatch(
+        /^(ranking:downloads|session:[0-9a-f]{64}|limit:(login-account|login-address|register-address):[0-9a-f]{64})$/,
+      );
     }
     const members = await app.redis!.zrange('ranking:downloads', 0, -1);
     for (const member of members) expect(member).toMatch(/^(complete|\d{17}:[0-9a-f-]{36})$/);

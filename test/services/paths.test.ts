@@ -13,7 +13,11 @@ describe('validateName', () => {
 
   it.each([
     ['empty', ''],
-    ['256 characters', 'a'.repeat(256)],
+    ['256 bytes', 'a'.repeat(256)],
+    ['86 CJK characters (258 bytes)', '名'.repeat(86)],
+    ['a right-to-left override', 'a\u202Eb'],
+    ['a left-to-right mark', 'a\u200Eb'],
+    ['a first-strong isolate', 'a\u2068b'],
     ['a slash', 'a/b'],
     ['NUL', 'a\0b'],
     ['a newline', 'a\nb'],
@@ -46,8 +50,10 @@ describe('toDir', () => {
     },
   );
 
-  it('refuses a path longer than 4096 characters', () => {
-    expect(() => toDir(Array.from({ length: 20 }, () => 'a'.repeat(250)).join('/'))).toThrow(badInput);
+  it('refuses a path longer than 2048 bytes, however few characters it has', () => {
+    expect(() => toDir(Array.from({ length: 9 }, () => 'a'.repeat(250)).join('/'))).toThrow(badInput);
+    expect(() => toDir(Array.from({ length: 4 }, () => '文'.repeat(180)).join('/'))).toThrow(badInput);
+    expect(toDir(Array.from({ length: 8 }, () => 'a'.repeat(250)).join('/'))).toHaveLength(2009);
   });
 });
 
@@ -65,6 +71,23 @@ describe('names and paths', () => {
     expect(splitName('a.tar.gz')).toEqual(['a.tar', '.gz']);
     expect(splitName('.env')).toEqual(['.env', '']);
     expect(splitName('README')).toEqual(['README', '']);
+  });
+
+  it('keeps a numbered name within 255 bytes, never splitting a character', () => {
+    const cjk = numberedName(`${'图'.repeat(83)}.p`, 7);
+    expect(Buffer.byteLength(cjk)).toBeLessThanOrEqual(255);
+    expect(cjk.endsWith(' (7).p')).toBe(true);
+    expect(Buffer.from(cjk).toString()).toBe(cjk);
+    const emoji = numberedName('🐱'.repeat(63), 1);
+    expect(Buffer.byteLength(emoji)).toBeLessThanOrEqual(255);
+    expect(emoji).toBe(`${'🐱'.repeat(62)} (1)`);
+  });
+
+  it('counts an extension too long to leave room as part of the stem', () => {
+    const name = `a.${'b'.repeat(251)}`;
+    const numbered = numberedName(name, 1);
+    expect(Buffer.byteLength(numbered)).toBe(255);
+    expect(numbered).toBe(`${name.slice(0, 251)} (1)`);
   });
 
   it('numbers a name before its extension, within 255 characters', () => {

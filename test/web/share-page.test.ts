@@ -1,6 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { uploadFile } from '../helpers/files';
+import { launchChromium } from '../helpers/browser';
 import { graphql, postJson } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -8,18 +9,6 @@ import { startTestApp, type TestApp } from '../helpers/test-app';
 const POLICY =
   "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; base-uri 'none'; " +
   "form-action 'none'; frame-ancestors 'none'";
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // The browser-side checks are plain script strings: this project's TypeScript knows no DOM.
 const RECORD_CSP_VIOLATIONS = `
@@ -188,7 +177,7 @@ describe('the picture-share page at /share?urlmd5= and /api/share?urlmd5=', () =
     let browser: Browser;
 
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
     afterAll(() => browser.close());
 

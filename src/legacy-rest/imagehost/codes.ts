@@ -30,6 +30,7 @@ export function imageHostCode(code: ErrorCode, room: ImageHostRoom = 'default'):
     case ErrorCode.PAYLOAD_TOO_LARGE:
     case ErrorCode.UNSUPPORTED_TYPE:
     case ErrorCode.RATE_LIMITED:
+    case ErrorCode.QUERY_TOO_COMPLEX:
     case ErrorCode.QUOTA_EXCEEDED:
     case ErrorCode.LINK_EXPIRED:
     case ErrorCode.LINK_KEY_INVALID:

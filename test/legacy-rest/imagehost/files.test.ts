@@ -39,9 +39,15 @@ describe.each([
   });
 
   describe('/api/md5', () => {
-    it('adds a file by md5 after someone uploaded it: 0, one blob, one more reference', async () => {
+    it('adds a file by md5 that someone shares publicly: 0, one blob, one more reference', async () => {
       const bytes = randomBytes(5000);
       await upload(app, alice, 'shared.bin', bytes);
+      const shared = await postJson(app, '/api/dealfile?cmd=share', {
+        ...credentials(alice),
+        md5: md5Of(bytes),
+        filename: 'shared.bin',
+      });
+      expect(shared.body).toEqual({ code: 0 });
       const answer = await postJson(app, '/api/md5', {
         ...credentials(bob),
         md5: md5Of(bytes),
@@ -57,6 +63,23 @@ describe.each([
       expect(listed.body.files).toEqual([
         expect.objectContaining({ file_name: 'copy.bin', md5: md5Of(bytes), size: 5000 }),
       ]);
+    });
+
+    it('answers 1 for content only in someone else’s private files, and stores the bytes once when they follow', async () => {
+      const bytes = randomBytes(3000);
+      await upload(app, alice, 'private.bin', bytes);
+      const answer = await postJson(app, '/api/md5', {
+        ...credentials(bob),
+        md5: md5Of(bytes),
+        filename: 'guess.bin',
+      });
+      expect(answer.body).toEqual({ code: 1 });
+      expect(await blobRefCounts(app, md5Of(bytes))).toEqual([1]);
+
+      const objects = (await storedObjects(app, 'blobs')).length;
+      await upload(app, bob, 'guess.bin', bytes);
+      expect(await blobRefCounts(app, md5Of(bytes))).toEqual([2]);
+      expect(await storedObjects(app, 'blobs')).toHaveLength(objects);
     });
 
     it('reads the name from filename or fileName, and answers 0 to the uploader under another name', async () => {
