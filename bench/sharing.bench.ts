@@ -20,13 +20,16 @@ const WARM_UP = { count: 300, concurrency: 16, maxSeconds: 60 };
 const HOT_DOWNLOADS = { count: 2000, concurrency: 32, maxSeconds: 120 };
 const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
 
-const RANKING_QUERY = `query { downloadRanking(limit: 10) { totalCount entries { shareId name pv } } }`;
-const RECORD_DOWNLOAD = `mutation ($shareId: ID!) { recordSharedDownload(shareId: $shareId) { pv } }`;
+const RANKING_QUERY = `query { downloadRanking(first: 10) { totalCount nodes { id name downloadCount } } }`;
+const RECORD_DOWNLOAD = `mutation ($id: ID!) { recordShareDownload(input: { id: $id }) { counted share { downloadCount } } }`;
 
 interface RankingAnswer {
-  data?: { downloadRanking?: { totalCount: number; entries: { shareId: string; pv: number }[] } };
+  data?: { downloadRanking?: { totalCount: number; nodes: { id: string; downloadCount: number }[] } };
   errors?: unknown;
 }
+
+/** A share's global id, as the API spells it (`Share:<uuid>`, base64url). */
+const shareGlobalId = (shareId: string) => Buffer.from(`Share:${shareId}`).toString('base64url');
 
 /**
  * 100 000 public shares by one account, each its own file and blob, written straight into the tables
@@ -61,9 +64,9 @@ async function seedShares(databaseUrl: string): Promise<void> {
 
 async function topTenFromDatabase(databaseUrl: string): Promise<string[]> {
   const { rows } = await withClient(databaseUrl, (client) =>
-    client.query<{ id: string }>(`SELECT id FROM shares ORDER BY pv DESC, created_at DESC, id LIMIT 10`),
+    client.query<{ id: string }>(`SELECT id FROM shares ORDER BY pv DESC, created_at DESC, id DESC LIMIT 10`),
   );
-  return rows.map((row) => row.id);
+  return rows.map((row) => shareGlobalId(row.id));
 }
 
 /** A share nobody else touches, with its count set to zero, for the hot-share test. */
@@ -91,7 +94,7 @@ function failIf(condition: boolean, what: string, answer: JsonResponse): void {
 const rankingRequest = (server: ChildServer) => (_index: number, agent: http.Agent) =>
   requestJson(`${server.url}/graphql`, { agent, body: { query: RANKING_QUERY } }).then((answer) => {
     const ranking = (answer.body as RankingAnswer).data?.downloadRanking;
-    failIf(answer.status !== 200 || ranking?.entries.length !== 10, 'downloadRanking failed', answer);
+    failIf(answer.status !== 200 || ranking?.nodes.length !== 10, 'downloadRanking failed', answer);
   });
 
 const pvdescRequest = (server: ChildServer) => (_index: number, agent: http.Agent) =>
@@ -122,17 +125,17 @@ async function measureRun(
   const rows: Row[] = [];
   const expected = await topTenFromDatabase(databaseUrl);
   const first = await requestJson(`${server.url}/graphql`, { body: { query: RANKING_QUERY } });
-  const firstIds = (first.body as RankingAnswer).data?.downloadRanking?.entries.map((entry) => entry.shareId);
+  const firstIds = (first.body as RankingAnswer).data?.downloadRanking?.nodes.map((share) => share.id);
   failIf(
     JSON.stringify(firstIds) !== JSON.stringify(expected),
-    `downloadRanking ${label} disagrees with ORDER BY pv DESC, created_at DESC, id`,
+    `downloadRanking ${label} disagrees with ORDER BY pv DESC, created_at DESC, id DESC`,
     first,
   );
 
   log(`downloadRanking ${label}`);
   await runLoad({ ...WARM_UP, send: rankingRequest(server) });
   const ranking = await runLoad({ ...READS, send: rankingRequest(server) });
-  rows.push(loadRow(`GraphQL downloadRanking(limit: 10) ${label}`, ranking, compared(ranking, bare)));
+  rows.push(loadRow(`GraphQL downloadRanking(first: 10) ${label}`, ranking, compared(ranking, bare)));
 
   if (await routeExists(server, '/api/sharefiles?cmd=pvdesc')) {
     log(`sharefiles?cmd=pvdesc ${label}`);
@@ -143,19 +146,19 @@ async function measureRun(
     rows.push(unavailable(`/api/sharefiles?cmd=pvdesc ${label}`, 'route missing'));
   }
 
-  log(`recordSharedDownload on one share ${label}`);
+  log(`recordShareDownload on one share ${label}`);
   const shareId = await coldShare(databaseUrl, hotRank);
   const hot = await runLoad({
     ...HOT_DOWNLOADS,
     send: async (_index, agent) => {
       const answer = await requestJson(`${server.url}/graphql`, {
         agent,
-        body: { query: RECORD_DOWNLOAD, variables: { shareId } },
+        body: { query: RECORD_DOWNLOAD, variables: { id: shareGlobalId(shareId) } },
       });
-      const body = answer.body as { data?: { recordSharedDownload?: { pv: number } }; errors?: unknown };
+      const body = answer.body as { data?: { recordShareDownload?: { counted: boolean } }; errors?: unknown };
       failIf(
-        answer.status !== 200 || !body.data?.recordSharedDownload,
-        'recordSharedDownload failed',
+        answer.status !== 200 || !body.data?.recordShareDownload?.counted,
+        'recordShareDownload failed',
         answer,
       );
     },
@@ -164,7 +167,7 @@ async function measureRun(
   const succeeded = hot.requests - hot.failures;
   rows.push(
     loadRow(
-      `GraphQL recordSharedDownload, one share ${label}`,
+      `GraphQL recordShareDownload, one share ${label}`,
       hot,
       `pv afterwards ${pv}`,
       `${pv === succeeded ? 'PASS' : 'FAIL'} pv = ${succeeded} requests`,

@@ -176,14 +176,14 @@ function uploadRows(figure: string, source: SourceFile, run: UploadRun, baseline
 function graphqlUpload(server: ChildServer, token: string, source: SourceFile, name: string) {
   const boundary = `----picvault-bench-${randomBytes(8).toString('hex')}`;
   const operations = JSON.stringify({
-    query: `mutation ($file: Upload!, $name: String, $md5: String, $size: Float) {
-      uploadFile(file: $file, name: $name, md5: $md5, size: $size) { id md5 size url }
+    query: `mutation ($input: UploadFileInput!) {
+      uploadFile(input: $input) { file { id md5 size download { url } } userErrors { code message } }
     }`,
-    variables: { file: null, name, md5: source.md5, size: source.size },
+    variables: { input: { file: null, name, md5: source.md5, size: source.size } },
   });
   const head =
     `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n` +
     `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${name}"\r\n` +
     `Content-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
@@ -372,10 +372,13 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
     const viaGraphql = await measuredUpload(server, () =>
       graphqlUpload(server, token, source, `big-graphql-${round}.bin`),
     );
-    const uploaded = (viaGraphql.answer.body as { data?: { uploadFile?: { md5: string; url: string } } }).data
-      ?.uploadFile;
+    const uploaded = (
+      viaGraphql.answer.body as {
+        data?: { uploadFile?: { file: { md5: string; download: { url: string } } | null } };
+      }
+    ).data?.uploadFile?.file;
     expect(uploaded?.md5 === source.md5, 'GraphQL uploadFile', viaGraphql.answer);
-    downloadUrl = uploaded!.url;
+    downloadUrl = uploaded!.download.url;
     runs.graphql.push(viaGraphql);
 
     if (desktopRoute) {
@@ -428,7 +431,9 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
     rows.push(unavailable('instant upload /api/md5', 'route missing'));
   }
   log('instant upload through GraphQL instantUpload');
-  const instantQuery = `mutation ($md5: String!, $name: String!) { instantUpload(md5: $md5, name: $name) { id } }`;
+  const instantQuery = `mutation ($md5: String!, $name: String!) {
+    instantUpload(input: { md5: $md5, name: $name }) { file { id } userErrors { code message } }
+  }`;
   const load = await runLoad({
     ...INSTANT_UPLOADS,
     send: async (index, agent) => {
@@ -437,8 +442,15 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
         headers: { authorization: `Bearer ${token}` },
         body: { query: instantQuery, variables: { md5: source.md5, name: `graphql-copy-${index}.bin` } },
       });
-      const body = answer.body as { data?: { instantUpload?: { id: string } }; errors?: unknown };
-      expect(answer.status === 200 && !body.errors && !!body.data?.instantUpload, 'instantUpload', answer);
+      const body = answer.body as {
+        data?: { instantUpload?: { file: { id: string } | null } };
+        errors?: unknown;
+      };
+      expect(
+        answer.status === 200 && !body.errors && !!body.data?.instantUpload?.file,
+        'instantUpload',
+        answer,
+      );
     },
   });
   rows.push(loadRow(`instant upload GraphQL instantUpload (${instant})`, load));

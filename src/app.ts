@@ -76,6 +76,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       loginPerAddress: config.LOGIN_IP_LIMIT,
       registrationsPerAddress: config.REGISTER_IP_LIMIT,
     },
+    countsPerMinute: config.COUNT_LIMIT_PER_MINUTE,
     store,
     secret: dependencies.secret,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
@@ -153,7 +154,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
-  app.use(fileDownloadRoutes(services.nodes, store, services.signer, contexts));
+  app.use(fileDownloadRoutes(services.drive, store, services.signer, contexts));
   app.use(publicFileRoutes(services.shares, services.pictureShares, store, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));
   app.use('/api', imageHostRouter(executor, { timeZone: config.TIME_ZONE }));

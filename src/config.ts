@@ -90,6 +90,7 @@ const environmentSchema = z.object({
   LOGIN_ACCOUNT_LIMIT: positiveInteger.default(10),
   LOGIN_IP_LIMIT: positiveInteger.default(50),
   REGISTER_IP_LIMIT: positiveInteger.default(20),
+  COUNT_LIMIT_PER_MINUTE: positiveInteger.default(30),
   EMBEDDED_PG_PORT: port.default(0),
 });
 

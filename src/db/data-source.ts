@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Blob } from '../entities/blob.entity';
-import { Node } from '../entities/node.entity';
+import { DriveItem } from '../entities/drive-item.entity';
 import { PictureShare } from '../entities/picture-share.entity';
 import { Session } from '../entities/session.entity';
 import { Share } from '../entities/share.entity';
@@ -10,15 +10,17 @@ import { Accounts1732400000000 } from './migrations/1732400000000-accounts';
 import { Files1732500000000 } from './migrations/1732500000000-files';
 import { Shares1732600000000 } from './migrations/1732600000000-shares';
 import { Quotas1732700000000 } from './migrations/1732700000000-quotas';
+import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-indexes';
 
 const MIGRATION_LOCK_ID = 7261001;
 
-export const entities = [User, Session, Blob, Node, Share, PictureShare];
+export const entities = [User, Session, Blob, DriveItem, Share, PictureShare];
 export const migrations = [
   Accounts1732400000000,
   Files1732500000000,
   Shares1732600000000,
   Quotas1732700000000,
+  KeysetIndexes1732800000000,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

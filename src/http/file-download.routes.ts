@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import type { RequestContextFactory } from './request-context';
 import type { BlobStore } from '../storage/blob-store';
-import type { NodeService } from '../services/node.service';
-import { signedPartOf } from '../services/node-links';
+import type { DriveService } from '../services/drive.service';
+import { signedPartOf } from '../services/file-links';
 import type { UrlSigner } from '../services/url-signer';
 import { sendBlob } from './send-blob';
 
 /** `GET`/`HEAD /files/<nodeId>/<name>?exp=&sig=`: the owner's signed, expiring download URL. */
 export function fileDownloadRoutes(
-  nodes: NodeService,
+  nodes: DriveService,
   store: BlobStore,
   signer: UrlSigner,
   contexts: RequestContextFactory,

@@ -14,13 +14,13 @@ import {
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../schema/error-code';
-import { MAX_PAGE_SIZE } from '../schema/page.args';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination';
 
 /**
  * What one GraphQL operation may ask for. Every limit is checked before any resolver runs, so a
  * refused operation costs a parse and a walk of its document, never a query or a password hash.
- * The playground's operations and the doors' own (a spec-001 page of 1 000 files costs about
- * 9 000) stay well inside.
+ * The playground's operations and the doors' own (a page of 100 files with ten fields each costs
+ * about 1 300) stay well inside.
  */
 export const OPERATION_LIMITS = {
   /** Lexical tokens in the document: bounds the parse itself, whatever the body size allows. */
@@ -31,7 +31,7 @@ export const OPERATION_LIMITS = {
   /** Fields at the top of an operation, however they are spelled (aliases, fragments). */
   maxRootFields: 20,
   /** Every field costs 1, and a field that returns a page multiplies what it selects by its size. */
-  maxCost: 25_000,
+  maxCost: 10_000,
 } as const;
 
 /** Mutations that verify a password: one per operation, so one request is one argon2 hash. */
@@ -103,11 +103,15 @@ export const operationLimitRules: ValidationRule[] = [
 ];
 
 /**
- * A page of `first`, `last` or `limit` items costs that many times what one item selects. A size past
- * the largest page counts as the largest: argument validation refuses it anyway, with its own message.
+ * A connection's page of `first` or `last` items (20 when neither is given), or the `ids` of a batch,
+ * costs that many times what one item selects. A size past the largest page counts as the largest:
+ * argument validation refuses it anyway, with its own message.
  */
-const pageEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
-  const size: unknown = args.first ?? args.last ?? args.limit;
+const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  let size: unknown = args.first ?? args.last;
+  if (size === undefined && field.args.some((argument) => argument.name === 'first'))
+    size = DEFAULT_PAGE_SIZE;
+  if (Array.isArray(args.ids)) size = args.ids.length;
   if (typeof size !== 'number') return undefined;
   return 1 + Math.min(Math.max(size, 0), MAX_PAGE_SIZE) * childComplexity;
 };

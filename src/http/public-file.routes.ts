@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { Node } from '../entities/node.entity';
+import type { DriveItem } from '../entities/drive-item.entity';
 import type { PictureShareService } from '../services/picture-share.service';
 import type { ShareService } from '../services/share.service';
 import type { BlobStore } from '../storage/blob-store';
@@ -18,7 +18,7 @@ export function publicFileRoutes(
   contexts: RequestContextFactory,
 ): Router {
   const router = Router();
-  const serve = async (request: Request, response: Response, node: Node | null) => {
+  const serve = async (request: Request, response: Response, node: DriveItem | null) => {
     if (!node?.blob) {
       response.status(404).type('text/plain').send('No such file');
       return;

@@ -18,8 +18,25 @@ export interface LegacyCredentials {
   userName?: unknown;
 }
 
-export type OperationResult<Data> =
-  { ok: true; data: Data } | { ok: false; code: ErrorCode; message: string };
+/** A payload's user error, as an operation selects it: `userErrors { code message }`. */
+export interface UserError {
+  code: string;
+  message: string;
+}
+
+/** A user error as a failed result, for a door to answer with its own code. */
+export function failureOf(userError: UserError): Failure {
+  const code = isErrorCode(userError.code) ? userError.code : ErrorCode.INTERNAL;
+  return { ok: false, code, message: userError.message };
+}
+
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+}
+
+export type OperationResult<Data> = { ok: true; data: Data } | Failure;
 
 /** Runs GraphQL operations in-process, against the same schema and rules as `POST /graphql`. */
 export class Executor {
@@ -45,6 +62,26 @@ export class Executor {
       return { ok: false, code: isErrorCode(code) ? code : ErrorCode.INTERNAL, message: errors[0].message };
     }
     return { ok: true, data: data as Data };
+  }
+
+  /**
+   * Runs a mutation of one root field and answers its payload, its first user error as a failure:
+   * a door reports user errors and top-level errors alike, through one code table.
+   */
+  async mutate<Payload>(
+    request: Request,
+    operation: Operation,
+    credentials: LegacyCredentials = {},
+  ): Promise<OperationResult<Payload>> {
+    const result = await this.run<Record<string, Payload & { userErrors: UserError[] }>>(
+      request,
+      operation,
+      credentials,
+    );
+    if (!result.ok) return result;
+    const [payload] = Object.values(result.data);
+    const [userError] = payload.userErrors;
+    return userError ? failureOf(userError) : { ok: true, data: payload };
   }
 
   private async contextFor(request: Request, credentials: LegacyCredentials): Promise<RequestContext> {

@@ -1,35 +1,44 @@
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services';
-import { AuthResolver } from './auth.resolver';
+import { AccountResolver } from './account.resolver';
+import { DriveItemResolver } from './drive-item.resolver';
 import { NodeResolver } from './node.resolver';
 import { PictureShareResolver } from './picture-share.resolver';
-import { QuotaResolver } from './quota.resolver';
-import { RankingResolver } from './ranking.resolver';
-import { NodeSharedResolver, ShareResolver } from './share.resolver';
+import { ShareResolver } from './share.resolver';
 import { UploadResolver } from './upload.resolver';
+import { ShareViews } from './views';
 
 export const resolverClasses = [
-  AuthResolver,
-  QuotaResolver,
   NodeResolver,
+  AccountResolver,
+  DriveItemResolver,
   UploadResolver,
   ShareResolver,
-  NodeSharedResolver,
-  RankingResolver,
   PictureShareResolver,
 ] as const;
 
 /** Hands type-graphql one resolver instance per class, each built with the services it needs. */
 export function createResolverContainer(services: Services): ContainerType {
+  const views = new ShareViews(services.shareLinks);
   const instances = new Map<unknown, object>([
-    [AuthResolver, new AuthResolver(services.auth)],
-    [QuotaResolver, new QuotaResolver(services.quota)],
-    [NodeResolver, new NodeResolver(services.nodes, services.links)],
-    [UploadResolver, new UploadResolver(services.uploads, services.links)],
-    [ShareResolver, new ShareResolver(services.shares, services.shareLinks, services.links)],
-    [NodeSharedResolver, new NodeSharedResolver(services.shares)],
-    [RankingResolver, new RankingResolver(services.ranking)],
-    [PictureShareResolver, new PictureShareResolver(services.pictureShares, services.shareLinks)],
+    [
+      NodeResolver,
+      new NodeResolver(services.drive, services.shares, services.pictureShares, services.auth, views),
+    ],
+    [AccountResolver, new AccountResolver(services.auth, services.quota, services.drive)],
+    [
+      DriveItemResolver,
+      new DriveItemResolver(
+        services.drive,
+        services.fileLinks,
+        services.shares,
+        services.pictureShares,
+        views,
+      ),
+    ],
+    [UploadResolver, new UploadResolver(services.uploads)],
+    [ShareResolver, new ShareResolver(services.shares, services.drive, views)],
+    [PictureShareResolver, new PictureShareResolver(services.pictureShares, services.drive, views)],
   ]);
   return {
     get(resolverClass) {

@@ -1,101 +1,94 @@
-import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { ArrayMaxSize } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context';
-import type { Node } from '../entities/node.entity';
-import { notFound } from '../app-error';
-import {
-  FindFileArgs,
-  FolderArgs,
-  MoveNodeArgs,
-  NodeIdArgs,
-  NodeListArgs,
-  RenameNodeArgs,
-} from '../schema/node.args';
-import { NodePageType, NodeType } from '../schema/node.type';
-import type { NodeLinks } from '../services/node-links';
-import type { NodeService } from '../services/node.service';
-import { callerOf } from './caller';
+import { DriveItemKind } from '../entities/drive-item.entity';
+import { FileType, FolderType } from '../schema/drive-item.type';
+import { fromGlobalId, IdType, type DecodedId } from '../schema/global-id';
+import { NodeInterface } from '../schema/relay';
+import { SessionType, UserType } from '../schema/user.type';
+import type { AuthService } from '../services/auth.service';
+import type { DriveService } from '../services/drive.service';
+import type { PictureShareService } from '../services/picture-share.service';
+import type { ShareService } from '../services/share.service';
+import type { ShareViews } from './views';
 
-@Resolver(() => NodeType)
+const MAX_NODES = 100;
+
+@ArgsType()
+class NodeArgs {
+  @Field(() => ID, { description: 'A global id, as any object’s `id` gives it.' })
+  id!: string;
+}
+
+@ArgsType()
+class NodesArgs {
+  @Field(() => [ID], { description: `Global ids, at most ${MAX_NODES}.` })
+  @ArrayMaxSize(MAX_NODES)
+  ids!: string[];
+}
+
+/**
+ * Relay's object refetching: any object by its global id, as far as the caller may see it. Files,
+ * folders, picture shares, sessions and the account are their owner's alone; shares are public.
+ */
+@Resolver()
 export class NodeResolver {
   constructor(
-    private readonly nodes: NodeService,
-    private readonly links: NodeLinks,
+    private readonly drive: DriveService,
+    private readonly shares: ShareService,
+    private readonly pictureShares: PictureShareService,
+    private readonly auth: AuthService,
+    private readonly views: ShareViews,
   ) {}
 
-  private view(context: RequestContext, node: Node): NodeType {
-    return NodeType.from(node, this.links.downloadUrl(context, node));
-  }
-
-  @Authorized()
-  @Query(() => NodePageType, { description: 'The caller’s files and folders, a page at a time.' })
-  async files(
+  @Query(() => NodeInterface, {
+    nullable: true,
+    description: 'The object with this id; null when there is none, or the viewer may not see it.',
+  })
+  node(
     @Ctx() context: RequestContext,
-    @Args(() => NodeListArgs) args: NodeListArgs,
-  ): Promise<NodePageType> {
-    const page = await this.nodes.list(context, callerOf(context), args);
-    return { totalCount: page.totalCount, nodes: page.nodes.map((node) => this.view(context, node)) };
+    @Args(() => NodeArgs) { id }: NodeArgs,
+  ): Promise<NodeInterface | null> {
+    const decoded = fromGlobalId(id);
+    return decoded ? this.find(context, decoded) : Promise.resolve(null);
   }
 
-  @Authorized()
-  @Query(() => NodeType)
-  async file(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs): Promise<NodeType> {
-    return this.view(context, await this.nodes.findOwnedNodeOrThrow(context, callerOf(context), id));
-  }
-
-  @Authorized()
-  @Query(() => NodeType, { description: 'The caller’s file with this content and name in a folder.' })
-  async findFile(
+  @Query(() => [NodeInterface], {
+    nullable: 'items',
+    description: `The objects with these ids, in the same order; null in place of any the viewer may not see.`,
+  })
+  nodes(
     @Ctx() context: RequestContext,
-    @Args(() => FindFileArgs) args: FindFileArgs,
-  ): Promise<NodeType> {
-    const node = await this.nodes.findFileByContent(
-      context,
-      callerOf(context),
-      args.md5,
-      args.name,
-      args.folder,
-    );
-    if (!node) throw notFound('File');
-    return this.view(context, node);
+    @Args(() => NodesArgs) { ids }: NodesArgs,
+  ): Promise<(NodeInterface | null)[]> {
+    return Promise.all(ids.map((id) => this.node(context, { id })));
   }
 
-  @Authorized()
-  @Mutation(() => NodeType, { description: 'Creates a folder and any missing parents.' })
-  async createFolder(@Ctx() context: RequestContext, @Args(() => FolderArgs) { path }: FolderArgs) {
-    return this.view(context, await this.nodes.createFolder(context, callerOf(context), path));
-  }
-
-  @Authorized()
-  @Mutation(() => NodeType)
-  async renameNode(@Ctx() context: RequestContext, @Args(() => RenameNodeArgs) args: RenameNodeArgs) {
-    return this.view(
-      context,
-      await this.nodes.rename(context, callerOf(context), args.id, args.name, args.onConflict),
-    );
-  }
-
-  @Authorized()
-  @Mutation(() => NodeType)
-  async moveNode(@Ctx() context: RequestContext, @Args(() => MoveNodeArgs) args: MoveNodeArgs) {
-    return this.view(
-      context,
-      await this.nodes.move(context, callerOf(context), args.id, args.folder, args.onConflict),
-    );
-  }
-
-  @Authorized()
-  @Mutation(() => Boolean, { description: 'Deletes a file, or a folder and everything in it.' })
-  async deleteNode(
-    @Ctx() context: RequestContext,
-    @Args(() => NodeIdArgs) { id }: NodeIdArgs,
-  ): Promise<boolean> {
-    await this.nodes.delete(context, callerOf(context), id);
-    return true;
-  }
-
-  @Authorized()
-  @Mutation(() => NodeType, { description: 'Counts one download of the caller’s own file.' })
-  async recordDownload(@Ctx() context: RequestContext, @Args(() => NodeIdArgs) { id }: NodeIdArgs) {
-    return this.view(context, await this.nodes.recordDownload(context, callerOf(context), id));
+  private async find(context: RequestContext, { type, localId }: DecodedId): Promise<NodeInterface | null> {
+    const caller = context.caller;
+    switch (type) {
+      case IdType.SHARE: {
+        const share = await this.shares.find(context, localId);
+        return share && this.views.share(context, share);
+      }
+      case IdType.FILE:
+      case IdType.FOLDER: {
+        const item = caller && (await this.drive.findOwned(context, caller, localId));
+        if (!item || (item.kind === DriveItemKind.FILE) !== (type === IdType.FILE)) return null;
+        return type === IdType.FILE ? FileType.from(item) : FolderType.from(item);
+      }
+      case IdType.PICTURE_SHARE: {
+        const share = caller && (await this.pictureShares.findMine(context, caller, localId));
+        return share && this.views.pictureShare(context, share);
+      }
+      case IdType.USER:
+        return caller?.userId === localId ? UserType.from(await this.auth.findUser(context, localId)) : null;
+      case IdType.SESSION: {
+        const session = caller && (await this.auth.findSession(context, caller, localId));
+        return session && SessionType.from(session);
+      }
+      default:
+        return null;
+    }
   }
 }

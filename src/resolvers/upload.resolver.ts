@@ -1,54 +1,68 @@
-import type { FileUpload } from 'graphql-upload-minimal';
-import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import type { RequestContext } from '../context';
-import { InstantUploadArgs, UploadFileArgs } from '../schema/node.args';
-import { NodeType } from '../schema/node.type';
-import { UploadScalar } from '../schema/upload.scalar';
-import type { NodeLinks } from '../services/node-links';
+import { INPUT } from '../schema/user-error';
+import { InstantUploadInput, UploadFileInput } from '../schema/drive-item.input';
+import { InstantUploadPayload, UploadFilePayload } from '../schema/drive-item.payload';
+import { FileType } from '../schema/drive-item.type';
+import { ErrorCode } from '../schema/error-code';
+import type { Payload } from '../schema/user-error';
 import type { UploadService } from '../services/upload.service';
 import { callerOf } from './caller';
+import { ReportUserErrors } from './user-errors';
 
 @Resolver()
 export class UploadResolver {
-  constructor(
-    private readonly uploads: UploadService,
-    private readonly links: NodeLinks,
-  ) {}
+  constructor(private readonly uploads: UploadService) {}
 
   @Authorized()
-  @Mutation(() => NodeType, {
+  @Mutation(() => UploadFilePayload, {
     description:
-      'Uploads one file (GraphQL multipart request spec; send `Apollo-Require-Preflight: true`). ' +
-      'Identical content is stored once.',
+      'Uploads one file (GraphQL multipart request spec; send `Apollo-Require-Preflight: true`). Identical content is stored once. Past MAX_UPLOAD_BYTES: PAYLOAD_TOO_LARGE; past the quota: QUOTA_EXCEEDED; both refused while the bytes stream, and nothing is kept.',
   })
+  @UseMiddleware(
+    ReportUserErrors(UploadFilePayload, {
+      [ErrorCode.NAME_TAKEN]: ['input', 'name'],
+      // The file's own name, when none is given, is checked only once the file arrives.
+      [ErrorCode.BAD_USER_INPUT]: ['input', 'name'],
+      [ErrorCode.CONTENT_MISMATCH]: ['input', 'file'],
+      [ErrorCode.PAYLOAD_TOO_LARGE]: ['input', 'file'],
+      [ErrorCode.QUOTA_EXCEEDED]: ['input', 'file'],
+    }),
+  )
   async uploadFile(
     @Ctx() context: RequestContext,
-    @Arg('file', () => UploadScalar) file: Promise<FileUpload>,
-    @Args(() => UploadFileArgs) args: UploadFileArgs,
-  ): Promise<NodeType> {
+    @Arg('input', () => UploadFileInput, { description: INPUT }) input: UploadFileInput,
+  ): Promise<Payload<UploadFilePayload>> {
     const caller = callerOf(context);
-    const upload = await file;
-    const node = await this.uploads.upload(context, caller, upload.createReadStream(), {
+    const upload = await input.file;
+    const item = await this.uploads.upload(context, caller, upload.createReadStream(), {
       // A part may carry no file name at all; '' is then refused as a name like any other bad one.
-      name: args.name ?? upload.filename ?? '',
-      folder: args.folder,
-      onConflict: args.onConflict,
+      name: input.name ?? upload.filename ?? '',
+      folder: input.folder,
+      onConflict: input.onConflict,
       // An explicit null is how GraphQL clients say "not given".
-      md5: args.md5 ?? undefined,
-      size: args.size ?? undefined,
+      md5: input.md5 ?? undefined,
+      size: input.size ?? undefined,
     });
-    return NodeType.from(node, this.links.downloadUrl(context, node));
+    return { file: FileType.from(item) };
   }
 
   @Authorized()
-  @Mutation(() => NodeType, {
-    description: 'Adds a file from content the server already has, by md5: no bytes are sent.',
+  @Mutation(() => InstantUploadPayload, {
+    description:
+      'Adds a file from content the server already has, by md5: no bytes are sent. Only content the viewer already has or that is shared publicly counts; anything else is CONTENT_UNKNOWN, and the client uploads the bytes.',
   })
+  @UseMiddleware(
+    ReportUserErrors(InstantUploadPayload, {
+      [ErrorCode.CONTENT_UNKNOWN]: ['input', 'md5'],
+      [ErrorCode.ALREADY_OWNED]: ['input', 'name'],
+      [ErrorCode.NAME_TAKEN]: ['input', 'name'],
+    }),
+  )
   async instantUpload(
     @Ctx() context: RequestContext,
-    @Args(() => InstantUploadArgs) args: InstantUploadArgs,
-  ): Promise<NodeType> {
-    const node = await this.uploads.instantUpload(context, callerOf(context), args);
-    return NodeType.from(node, this.links.downloadUrl(context, node));
+    @Arg('input', () => InstantUploadInput, { description: INPUT }) input: InstantUploadInput,
+  ): Promise<Payload<InstantUploadPayload>> {
+    return { file: FileType.from(await this.uploads.instantUpload(context, callerOf(context), input)) };
   }
 }

@@ -1,50 +1,53 @@
 import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
+import { MD5_HEX } from './drive-item.input';
+import { ByteCountScalar } from './scalars';
 import { IsUserName } from './validators';
 
-const MD5_HEX = /^[0-9a-fA-F]{32}$/;
-
-@InputType({
-  description: 'Give `password`, or `passwordMd5` (the md5 hex of the password) as legacy clients do.',
+@InputType('PasswordInput', {
+  description:
+    'A password: give `password`, or `passwordMd5` (the md5 hex of the password, as spec-001 clients send it), not both.',
 })
 export class PasswordInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The password itself, 1 to 1 024 characters.' })
   @IsOptional()
   @Length(1, 1024)
   password?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The md5 of the password, 32 hex characters.' })
   @IsOptional()
   @Matches(MD5_HEX, { message: 'passwordMd5 must be 32 hex characters' })
   passwordMd5?: string;
 }
 
-@InputType()
+@InputType('RegisterInput', { description: 'A new account.' })
 export class RegisterInput extends PasswordInput {
-  @Field(() => String)
+  @Field(() => String, {
+    description: '1 to 32 characters, unique in any letter case; no `/`, control characters or outer spaces.',
+  })
   @IsUserName()
   userName!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The name shown to others, 1 to 32 characters.' })
   @Length(1, 32)
   nickName!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An e-mail address, unique when given.' })
   @IsOptional()
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be a valid e-mail address' })
   email?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'At most 16 digits, spaces, dashes or parentheses.' })
   @IsOptional()
   @Matches(/^\+?[0-9 ()-]{1,16}$/, { message: 'phone must be at most 16 digits, spaces or dashes' })
   @MaxLength(16)
   phone?: string;
 }
 
-@InputType()
+@InputType('LoginInput', { description: 'An account’s name and password.' })
 export class LoginInput extends PasswordInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The user name, in any letter case.' })
   @Length(1, 32)
   userName!: string;
 
@@ -52,13 +55,32 @@ export class LoginInput extends PasswordInput {
   remember!: boolean;
 }
 
-@InputType()
+@InputType('ChangePasswordInput', { description: 'The current password and the one to replace it.' })
 export class ChangePasswordInput {
-  @Field(() => PasswordInput)
+  @Field(() => PasswordInput, { description: 'The password now.' })
   @ValidateNested()
   current!: PasswordInput;
 
-  @Field(() => PasswordInput)
+  @Field(() => PasswordInput, { description: 'The new password.' })
   @ValidateNested()
   next!: PasswordInput;
+}
+
+@InputType('RevokeSessionInput', { description: 'One of the viewer’s sessions to end.' })
+export class RevokeSessionInput {
+  @Field(() => ID, { description: 'The session’s id (`viewer.sessions`).' })
+  id!: string;
+}
+
+@InputType('SetStorageQuotaInput', { description: 'An account’s storage quota.' })
+export class SetStorageQuotaInput {
+  @Field(() => String, { description: 'The account’s user name, in any letter case.' })
+  @Length(1, 32)
+  userName!: string;
+
+  @Field(() => ByteCountScalar, {
+    nullable: true,
+    description: 'The most bytes the account may keep; null returns it to DEFAULT_QUOTA_BYTES.',
+  })
+  quotaBytes?: number | null;
 }

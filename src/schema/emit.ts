@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { printSchema } from 'graphql';
 import { buildAppSchema } from './build-schema';
+import { releasedSchema, unrecordedChanges } from './schema-changes';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 
@@ -9,6 +10,16 @@ export async function printAppSchema(): Promise<string> {
   return `${printSchema(await buildAppSchema())}\n`;
 }
 
-if (require.main === module) {
-  void printAppSchema().then((sdl) => writeFile(SCHEMA_FILE, sdl));
+/** Writes schema.graphql, and lists the breaking or dangerous changes CHANGELOG.md must still record. */
+async function emit(): Promise<void> {
+  await writeFile(SCHEMA_FILE, await printAppSchema());
+  const unrecorded = await unrecordedChanges(await buildAppSchema());
+  if (unrecorded.length === 0) return;
+  const { version } = await releasedSchema();
+  process.stdout.write(
+    `Changes since ${version} that CHANGELOG.md does not record yet (add each as a list item):\n` +
+      unrecorded.map((description) => `- ${description}\n`).join(''),
+  );
 }
+
+if (require.main === module) void emit();

@@ -29,7 +29,41 @@ export enum ErrorCode {
 
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
-  description: 'The value of `extensions.code` on every error this API returns.',
+  description:
+    'Why something failed: the `code` of a user error, and the `extensions.code` of every top-level error.',
+  valuesConfig: {
+    UNAUTHENTICATED: {
+      description:
+        'No valid session: sign in with `login` and send its token. At `login`: a wrong name or password.',
+    },
+    FORBIDDEN: {
+      description: 'Signed in, but not allowed to do this (a wrong current password, not an administrator).',
+    },
+    BAD_USER_INPUT: { description: 'An argument is malformed or out of range; `field` says which.' },
+    NOT_FOUND: { description: 'Nothing of that id, name or key that the viewer may act on.' },
+    USER_EXISTS: { description: 'That user name is taken (letter case aside).' },
+    EMAIL_TAKEN: { description: 'That e-mail address belongs to another account.' },
+    NAME_TAKEN: { description: 'The folder already holds something of that name.' },
+    ALREADY_OWNED: { description: 'The viewer already has a file of that content and name there.' },
+    ALREADY_SHARED: { description: 'A file of that content and name is already shared publicly.' },
+    CONTENT_UNKNOWN: {
+      description: 'No content the viewer may copy has that md5: upload the bytes instead.',
+    },
+    CONTENT_MISMATCH: { description: 'The bytes do not match the declared md5 or size; nothing was kept.' },
+    PAYLOAD_TOO_LARGE: { description: 'Larger than MAX_UPLOAD_BYTES, or the request body than its limit.' },
+    UNSUPPORTED_TYPE: { description: 'The content is not of a type this operation takes.' },
+    RATE_LIMITED: { description: 'Too many attempts for now; try again later.' },
+    QUERY_TOO_COMPLEX: {
+      description: 'The operation asks for too much at once (depth, aliases, fields, cost): ask for less.',
+    },
+    QUOTA_EXCEEDED: { description: 'It would take the account past its storage quota; nothing was kept.' },
+    LINK_EXPIRED: { description: 'The link has expired.' },
+    LINK_KEY_INVALID: { description: 'The link needs a key, and this is not it.' },
+    GONE: {
+      description: 'It existed but is gone, such as the picture of a picture share whose file was deleted.',
+    },
+    INTERNAL: { description: 'A fault of the server: it is logged with the request id; try again later.' },
+  },
 });
 
 const knownCodes = new Set<string>(Object.values(ErrorCode));

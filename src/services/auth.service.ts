@@ -1,5 +1,6 @@
 import type { Caller, RequestContext } from '../context';
-import { AppError, badInput } from '../app-error';
+import { isUUID } from 'class-validator';
+import { AppError, badInput, notFound } from '../app-error';
 import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import { violatedUniqueConstraint } from '../db/errors';
@@ -9,6 +10,7 @@ import { Session, SessionKind } from '../entities/session.entity';
 import { User } from '../entities/user.entity';
 import { ErrorCode } from '../schema/error-code';
 import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
+import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Legacy tokens lived 24 hours; `remember` keeps a session for 30 days. */
@@ -55,6 +57,45 @@ export interface IssuedSession {
 interface CachedSession extends Caller {
   expiresAt: number;
 }
+
+/** A session as its owner sees it: never its token. */
+export interface SessionView {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  /** The session of the request asking. */
+  current: boolean;
+}
+
+interface SessionRow {
+  id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+const sessionViewOf = (row: SessionRow, caller: Caller): SessionView => ({
+  id: row.id,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+  ip: row.ip,
+  userAgent: row.user_agent,
+  current: row.id === caller.sessionId,
+});
+
+const NEWEST_SESSIONS_FIRST: Ordering = {
+  name: 'sessions:newest',
+  keys: [
+    { expression: 's.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
+    { expression: 's.id', type: 'uuid', direction: OrderDirection.DESC },
+  ],
+};
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
 /** Limiter keys are hashes: no user text ever reaches a Redis key. */
@@ -174,16 +215,16 @@ export class AuthService {
     await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
   }
 
-  /** Changes the password and ends every other session of the account. */
+  /** Changes the password and ends every other session of the account; answers their ids. */
   async changePassword(
     context: RequestContext,
     caller: Caller,
     current: PasswordProof,
     next: PasswordProof,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const currentMd5 = passwordMd5Of(current);
     const passwordHash = await hashPasswordMd5(passwordMd5Of(next));
-    const endedTokenHashes = await transactional(context, async (tx) => {
+    const ended = await transactional(context, async (tx) => {
       const user = await tx.manager.findOne(User, {
         where: { id: caller.userId },
         lock: { mode: 'pessimistic_write' },
@@ -192,14 +233,14 @@ export class AuthService {
         throw new AppError(ErrorCode.FORBIDDEN, 'The current password is wrong');
       }
       await tx.manager.update(User, { id: user.id }, { passwordHash });
-      const ended = await returningRows<{ token_hash: string }>(
+      return returningRows<{ id: string; token_hash: string }>(
         tx.manager,
-        `DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING token_hash`,
+        `DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id, token_hash`,
         [user.id, caller.sessionId],
       );
-      return ended.map((row) => row.token_hash);
     });
-    await Promise.all(endedTokenHashes.map((hash) => this.sessionCache.delete(sessionCacheKey(hash))));
+    await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
+    return ended.map((row) => row.id);
   }
 
   /** The caller a bearer token stands for, or null when it is unknown or expired. */
@@ -236,6 +277,57 @@ export class AuthService {
       [],
     );
     return removed.length;
+  }
+
+  /** The caller's sessions that have not ended, newest first. */
+  async listSessions(
+    context: RequestContext,
+    caller: Caller,
+    request: PageRequest,
+  ): Promise<Listing<SessionView>> {
+    const page = pageQuery(NEWEST_SESSIONS_FIRST, request, 2);
+    const rows = await context.manager.query<SessionRow[]>(
+      `SELECT s.id, s.created_at, s.expires_at, s.last_used_at, host(s.ip) AS ip, s.user_agent,
+              ${page.keyColumns}
+         FROM sessions s WHERE s.user_id = $1 AND s.expires_at > now()${page.condition}
+        ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
+      [caller.userId, ...page.parameters],
+    );
+    const found = page.finish(rows);
+    return {
+      ...found,
+      items: found.items.map((row) => sessionViewOf(row, caller)),
+      totalCount: async () => {
+        const [{ count }] = await context.manager.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM sessions WHERE user_id = $1 AND expires_at > now()`,
+          [caller.userId],
+        );
+        return count;
+      },
+    };
+  }
+
+  /** One of the caller's sessions that has not ended; null for anyone else's. */
+  async findSession(context: RequestContext, caller: Caller, sessionId: string): Promise<SessionView | null> {
+    if (!isUUID(sessionId)) return null;
+    const [row] = await context.manager.query<SessionRow[]>(
+      `SELECT s.id, s.created_at, s.expires_at, s.last_used_at, host(s.ip) AS ip, s.user_agent
+         FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`,
+      [sessionId, caller.userId],
+    );
+    return row ? sessionViewOf(row, caller) : null;
+  }
+
+  /** Ends one of the caller's sessions (its token stops working at once); NOT_FOUND for others'. */
+  async revokeSession(context: RequestContext, caller: Caller, sessionId: string): Promise<void> {
+    if (!isUUID(sessionId)) throw notFound('Session');
+    const ended = await returningRows<{ token_hash: string }>(
+      context.manager,
+      `DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING token_hash`,
+      [sessionId, caller.userId],
+    );
+    if (ended.length === 0) throw notFound('Session');
+    await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
   }
 
   async findUser(context: RequestContext, userId: string): Promise<User> {

@@ -4,8 +4,9 @@ import type { BlobStore } from '../storage/blob-store';
 import { AttemptLimiter } from '../cache/attempt-limiter';
 import { AuthService, LOGIN_WINDOW_SECONDS, REGISTER_WINDOW_SECONDS } from './auth.service';
 import { BlobService } from './blob.service';
-import { NodeLinks } from './node-links';
-import { NodeService } from './node.service';
+import { CountLimiter } from './count-limiter';
+import { FileLinks } from './file-links';
+import { DriveService } from './drive.service';
 import { PictureShareService } from './picture-share.service';
 import { QuotaService } from './quota.service';
 import { RankingService } from './ranking.service';
@@ -18,6 +19,8 @@ export interface ServiceDependencies {
   cache: KeyValueCache;
   /** Attempts per window: LOGIN_ACCOUNT_LIMIT, LOGIN_IP_LIMIT and REGISTER_IP_LIMIT. */
   authLimits: { loginPerAccount: number; loginPerAddress: number; registrationsPerAddress: number };
+  /** COUNT_LIMIT_PER_MINUTE: what one client may add to one counter of one object in a minute. */
+  countsPerMinute: number;
   store: BlobStore;
   secret: string;
   maxUploadBytes: number;
@@ -31,10 +34,10 @@ export interface Services {
   auth: AuthService;
   quota: QuotaService;
   blobs: BlobService;
-  nodes: NodeService;
+  drive: DriveService;
   uploads: UploadService;
   signer: UrlSigner;
-  links: NodeLinks;
+  fileLinks: FileLinks;
   shares: ShareService;
   ranking: RankingService;
   pictureShares: PictureShareService;
@@ -46,7 +49,10 @@ export function createServices(dependencies: ServiceDependencies): Services {
   const signer = new UrlSigner(dependencies.secret);
   const blobs = new BlobService(dependencies.store);
   const quota = new QuotaService(dependencies.defaultQuotaBytes);
-  const nodes = new NodeService(blobs, quota);
+  const counts = new CountLimiter(
+    new AttemptLimiter('counts', { attempts: dependencies.countsPerMinute, seconds: 60 }, redis),
+  );
+  const drive = new DriveService(blobs, quota, counts);
   const ranking = new RankingService(redis);
   return {
     auth: new AuthService(dependencies.cache, {
@@ -68,13 +74,13 @@ export function createServices(dependencies: ServiceDependencies): Services {
     }),
     quota,
     blobs,
-    nodes,
-    uploads: new UploadService(blobs, nodes, quota, dependencies.maxUploadBytes),
+    drive,
+    uploads: new UploadService(blobs, drive, quota, dependencies.maxUploadBytes),
     signer,
-    links: new NodeLinks(signer),
-    shares: new ShareService(nodes, blobs, ranking, quota),
+    fileLinks: new FileLinks(signer),
+    shares: new ShareService(drive, blobs, ranking, quota, counts),
     ranking,
-    pictureShares: new PictureShareService(nodes),
+    pictureShares: new PictureShareService(drive, counts),
     shareLinks: new ShareLinks(),
   };
 }

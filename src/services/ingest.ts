@@ -1,5 +1,5 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { AppError } from '../app-error';
+import { AppError, BrokenRequestError } from '../app-error';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobStore } from '../storage/blob-store';
 import { quotaExceeded } from './quota.service';
@@ -89,7 +89,7 @@ export function uploadSourceFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const status = (error as { status?: number } | null)?.status;
   if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The upload is too large');
-  return new AppError(ErrorCode.BAD_USER_INPUT, 'The upload was interrupted or malformed');
+  return new BrokenRequestError('The upload was interrupted or malformed');
 }
 
 /**

@@ -1,16 +1,24 @@
+import { isUUID } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
 import { violatedForeignKey } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
-import { NodeKind, type Node } from '../entities/node.entity';
+import { DriveItemKind, type DriveItem } from '../entities/drive-item.entity';
 import { PictureShare } from '../entities/picture-share.entity';
 import { ErrorCode } from '../schema/error-code';
-import type { NodeService } from './node.service';
+import type { CountLimiter } from './count-limiter';
+import type { DriveService } from './drive.service';
+import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
+import { batcherPerRequest, RequestBatcher } from './request-batcher';
 
 /** A picture share as clients see it; name, md5 and size are as the file last was. */
 export interface PictureShareView {
+  id: string;
+  /** Null once the file is deleted. */
+  fileId: string | null;
+  ownerId: string;
   key: string;
   name: string;
   md5: string;
@@ -21,12 +29,15 @@ export interface PictureShareView {
   fileDeleted: boolean;
 }
 
-export interface PictureSharePage {
-  totalCount: number;
-  pictureShares: PictureShareView[];
+/** A view asked for, and whether this call counted it (CountLimiter). */
+export interface CountedPictureView {
+  pictureShare: PictureShareView;
+  counted: boolean;
 }
 
 interface PictureShareRow {
+  id: string;
+  owner_id: string;
   key: string;
   name: string;
   md5: string;
@@ -41,9 +52,22 @@ interface PictureShareRow {
 const KEY = /^[0-9a-f]{32}$/;
 const newKey = () => randomBytes(16).toString('hex');
 
-const PICTURE_SHARE_COLUMNS = `ps.key, ps.name, ps.md5, ps.size, ps.pv, ps.created_at, ps.node_id, u.user_name`;
+const PICTURE_SHARE_COLUMNS = `ps.id, ps.owner_id, ps.key, ps.name, ps.md5, ps.size, ps.pv, ps.created_at,
+  ps.node_id, u.user_name`;
+const PICTURE_SHARE_FROM = `FROM picture_shares ps JOIN users u ON u.id = ps.owner_id`;
+
+const NEWEST_FIRST: Ordering = {
+  name: 'picture-shares:newest',
+  keys: [
+    { expression: 'ps.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
+    { expression: 'ps.id', type: 'uuid', direction: OrderDirection.DESC },
+  ],
+};
 
 const toView = (row: PictureShareRow): PictureShareView => ({
+  id: row.id,
+  fileId: row.node_id,
+  ownerId: row.owner_id,
   key: row.key,
   name: row.name,
   md5: row.md5,
@@ -59,15 +83,29 @@ const toView = (row: PictureShareRow): PictureShareView => ({
  * can tell "deleted" from "never existed"; its URL stops serving the moment the file goes.
  */
 export class PictureShareService {
-  constructor(private readonly nodes: NodeService) {
+  private readonly sharesOfFiles = batcherPerRequest(
+    (context: RequestContext) =>
+      new RequestBatcher<string, PictureShareView | null>(async (fileIds) => {
+        const rows = await context.manager.query<PictureShareRow[]>(
+          `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.node_id = ANY($1::uuid[])`,
+          [fileIds],
+        );
+        return new Map(rows.map((row) => [row.node_id!, toView(row)]));
+      }, null),
+  );
+
+  constructor(
+    private readonly nodes: DriveService,
+    private readonly counts: CountLimiter,
+  ) {
     nodes.onFileChange((context, nodeIds) => this.followFiles(context, nodeIds));
   }
 
   /** Shares the caller's file under a new key, or answers with the share it already has. */
   async share(context: RequestContext, caller: Caller, nodeId: string): Promise<PictureShareView> {
     return transactional(context, async (tx) => {
-      const node = await this.nodes.findOwnedNodeOrThrow(tx, caller, nodeId);
-      if (node.kind !== NodeKind.FILE) throw notFound('File');
+      const node = await this.nodes.findOwnedOrThrow(tx, caller, nodeId);
+      if (node.kind !== DriveItemKind.FILE) throw notFound('File');
       await tx.manager
         .query(
           `INSERT INTO picture_shares (key, node_id, owner_id, name, md5, size) VALUES ($1, $2, $3, $4, $5, $6)
@@ -79,8 +117,7 @@ export class PictureShareService {
           throw violatedForeignKey(error) ? notFound('File') : error;
         });
       const [row] = await tx.manager.query<PictureShareRow[]>(
-        `SELECT ${PICTURE_SHARE_COLUMNS} FROM picture_shares ps JOIN users u ON u.id = ps.owner_id
-          WHERE ps.node_id = $1`,
+        `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.node_id = $1`,
         [node.id],
       );
       return toView(row);
@@ -91,64 +128,89 @@ export class PictureShareService {
   async listMine(
     context: RequestContext,
     caller: Caller,
-    offset: number,
-    limit: number,
-  ): Promise<PictureSharePage> {
-    const [{ count }] = await context.manager.query<{ count: number }[]>(
-      `SELECT count(*)::int AS count FROM picture_shares WHERE owner_id = $1`,
-      [caller.userId],
-    );
+    request: PageRequest,
+  ): Promise<Listing<PictureShareView>> {
+    const page = pageQuery(NEWEST_FIRST, request, 2);
     const rows = await context.manager.query<PictureShareRow[]>(
-      `SELECT ${PICTURE_SHARE_COLUMNS} FROM picture_shares ps JOIN users u ON u.id = ps.owner_id
-        WHERE ps.owner_id = $1 ORDER BY ps.created_at DESC, ps.id OFFSET $2 LIMIT $3`,
-      [caller.userId, offset, limit],
+      `SELECT ${PICTURE_SHARE_COLUMNS}, ${page.keyColumns} ${PICTURE_SHARE_FROM}
+        WHERE ps.owner_id = $1${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
+      [caller.userId, ...page.parameters],
     );
-    return { totalCount: count, pictureShares: rows.map(toView) };
+    const found = page.finish(rows);
+    return {
+      ...found,
+      items: found.items.map(toView),
+      totalCount: async () => {
+        const [{ count }] = await context.manager.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM picture_shares WHERE owner_id = $1`,
+          [caller.userId],
+        );
+        return count;
+      },
+    };
   }
 
-  /** A picture share by key, without counting a view. */
-  async findOrThrow(context: RequestContext, key: string): Promise<PictureShareView> {
-    if (!KEY.test(key)) throw notFound('Picture share');
+  /** A picture share by key, without counting a view; null for an unknown key. */
+  async findByKey(context: RequestContext, key: string): Promise<PictureShareView | null> {
+    if (!KEY.test(key)) return null;
     const [row] = await context.manager.query<PictureShareRow[]>(
-      `SELECT ${PICTURE_SHARE_COLUMNS} FROM picture_shares ps JOIN users u ON u.id = ps.owner_id
-        WHERE ps.key = $1`,
+      `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.key = $1`,
       [key],
     );
-    if (!row) throw notFound('Picture share');
-    return toView(row);
+    return row ? toView(row) : null;
+  }
+
+  /** One of the caller's picture shares by id; null when there is none such. */
+  async findMine(context: RequestContext, caller: Caller, id: string): Promise<PictureShareView | null> {
+    if (!isUUID(id)) return null;
+    const [row] = await context.manager.query<PictureShareRow[]>(
+      `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.id = $1 AND ps.owner_id = $2`,
+      [id, caller.userId],
+    );
+    return row ? toView(row) : null;
+  }
+
+  /** The picture share of a file, if it has one; the lookups of one request are batched. */
+  shareOfFile(context: RequestContext, fileId: string): Promise<PictureShareView | null> {
+    return this.sharesOfFiles(context).load(fileId);
   }
 
   /**
    * Counts one view, atomically, and answers with the new count (spec 001 `sharepic?cmd=browse`).
    * GONE when the file has been deleted: that view is not counted.
    */
-  async view(context: RequestContext, key: string): Promise<PictureShareView> {
+  async view(context: RequestContext, key: string): Promise<CountedPictureView> {
     if (!KEY.test(key)) throw notFound('Picture share');
-    const [row] = await returningRows<PictureShareRow>(
-      context.manager,
-      `UPDATE picture_shares ps SET pv = ps.pv + 1 FROM users u
-        WHERE u.id = ps.owner_id AND ps.key = $1 AND ps.node_id IS NOT NULL
-        RETURNING ${PICTURE_SHARE_COLUMNS}`,
-      [key],
-    );
-    if (row) return toView(row);
-    // Not counted: either the key is unknown (NOT_FOUND from here) or its file is gone.
-    await this.findOrThrow(context, key);
-    throw new AppError(ErrorCode.GONE, 'The shared picture has been deleted');
+    if (await this.counts.allows(context, 'picture-views', key)) {
+      const [row] = await returningRows<PictureShareRow>(
+        context.manager,
+        `UPDATE picture_shares ps SET pv = ps.pv + 1 FROM users u
+          WHERE u.id = ps.owner_id AND ps.key = $1 AND ps.node_id IS NOT NULL
+          RETURNING ${PICTURE_SHARE_COLUMNS}`,
+        [key],
+      );
+      if (row) return { pictureShare: toView(row), counted: true };
+    }
+    // Not counted: the key is unknown, its file is gone, or this client has viewed it enough.
+    const share = await this.findByKey(context, key);
+    if (!share) throw notFound('Picture share');
+    if (share.fileDeleted) throw new AppError(ErrorCode.GONE, 'The shared picture has been deleted');
+    return { pictureShare: share, counted: false };
   }
 
-  async cancel(context: RequestContext, caller: Caller, key: string): Promise<void> {
-    if (!KEY.test(key)) throw notFound('Picture share');
+  /** Ends one of the caller's picture shares, by id; NOT_FOUND for anyone else's. */
+  async cancel(context: RequestContext, caller: Caller, id: string): Promise<void> {
+    if (!isUUID(id)) throw notFound('Picture share');
     const removed = await returningRows<{ id: string }>(
       context.manager,
-      `DELETE FROM picture_shares WHERE key = $1 AND owner_id = $2 RETURNING id`,
-      [key, caller.userId],
+      `DELETE FROM picture_shares WHERE id = $1 AND owner_id = $2 RETURNING id`,
+      [id, caller.userId],
     );
     if (removed.length === 0) throw notFound('Picture share');
   }
 
   /** The file a picture URL serves; null for an unknown key or a deleted file. */
-  async servableFile(context: RequestContext, key: string): Promise<Node | null> {
+  async servableFile(context: RequestContext, key: string): Promise<DriveItem | null> {
     if (!KEY.test(key)) return null;
     const share = await context.manager.findOneBy(PictureShare, { key });
     return share?.nodeId ? this.nodes.findFile(context, share.nodeId) : null;

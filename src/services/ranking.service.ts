@@ -2,16 +2,30 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RequestContext } from '../context';
 import { afterCommit } from '../db/transaction';
+import {
+  cursorValues,
+  given,
+  DEFAULT_PAGE_SIZE,
+  OrderDirection,
+  type Ordering,
+  type PageRequest,
+} from './pagination';
 
-export interface RankingEntry {
-  shareId: string;
-  name: string;
-  pv: number;
-}
+/** The order of the download ranking: downloads, most first; ties newest first, then by id. */
+export const RANKING: Ordering = {
+  name: 'ranking',
+  keys: [
+    { expression: 's.pv', type: 'int', direction: OrderDirection.DESC },
+    { expression: 's.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
+    { expression: 's.id', type: 'uuid', direction: OrderDirection.DESC },
+  ],
+};
 
-export interface RankingPage {
-  totalCount: number;
-  entries: RankingEntry[];
+/** A page of the ranking as Redis holds it: share ids in order. */
+export interface RankedIds {
+  ids: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
 }
 
 /** What places a share in the ranking; `created_us` is its creation time in µs, exactly as stored. */
@@ -26,11 +40,12 @@ export const rankedColumns = (table = 'shares') =>
   `${table}.id, ${table}.pv, (extract(epoch FROM ${table}.created_at) * 1000000)::bigint::text AS created_us`;
 
 // Fixed key names: no user text ever reaches a Redis key (LEGACY-NOTES "Holes we do not repeat").
-const RANKING = 'ranking:downloads';
-const BUILD_LOCK = 'ranking:downloads:lock';
-const PENDING = 'ranking:downloads:pending';
-const REMOVED = 'ranking:downloads:removed';
-const buildKey = (token: string) => `ranking:downloads:build:${token}`;
+// `ranking:shares` replaced `ranking:downloads`, whose members ordered ties by id the other way.
+const SORTED_SET = 'ranking:shares';
+const BUILD_LOCK = 'ranking:shares:lock';
+const PENDING = 'ranking:shares:pending';
+const REMOVED = 'ranking:shares:removed';
+const buildKey = (token: string) => `ranking:shares:build:${token}`;
 /**
  * Lives in every complete ranking with score -inf (so it sorts last): the set exists, even with no
  * shares, exactly when it is complete. A missing key therefore always means "rebuild".
@@ -87,16 +102,14 @@ redis.call('PERSIST', KEYS[5])
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 return 1`;
 
-const complementHex = (text: string) =>
-  text.replace(/[0-9a-f]/g, (digit) => (15 - parseInt(digit, 16)).toString(16));
-
 /**
  * Redis orders equal scores by member, bytewise, and ZREVRANGE reverses that. A member of
- * `<created µs, zero-padded>:<share id with every hex digit complemented>` therefore lists equal
- * counts newest first, then by ascending id: exactly Postgres' `pv DESC, created_at DESC, id`.
+ * `<created µs, zero-padded>:<share id>` therefore lists equal counts newest first, then by id
+ * descending (a uuid's text orders as Postgres orders the uuid): exactly RANKING.
  */
-const memberOf = (share: RankedShare) => `${share.created_us.padStart(17, '0')}:${complementHex(share.id)}`;
-const shareIdOf = (member: string) => complementHex(member.slice(member.indexOf(':') + 1));
+const memberOf = (share: Pick<RankedShare, 'id' | 'created_us'>) =>
+  `${share.created_us.padStart(17, '0')}:${share.id}`;
+const shareIdOf = (member: string) => member.slice(member.indexOf(':') + 1);
 
 /**
  * The download ranking of public shares. Postgres holds the counts; with Redis the order is also kept
@@ -107,16 +120,38 @@ const shareIdOf = (member: string) => complementHex(member.slice(member.indexOf(
 export class RankingService {
   constructor(private readonly redis: Redis | null) {}
 
-  async page(context: RequestContext, offset: number, limit: number): Promise<RankingPage> {
+  /**
+   * A page of the ranking from Redis: the first page, or the page after a cursor whose share still
+   * stands where the cursor saw it. Null when Redis cannot answer exactly (no Redis, a failure, a
+   * share that moved or went, or a page before a cursor): Postgres' ranking index answers then.
+   */
+  async page(context: RequestContext, request: PageRequest): Promise<RankedIds | null> {
+    if (!this.redis || given(request.last) || given(request.before)) return null;
+    // A cursor that is not the ranking's is the client's mistake, not a reason to ask Postgres.
+    const after = !given(request.after) ? null : cursorValues(RANKING, request.after);
+    try {
+      return await this.pageFromRedis(context, this.redis, request.first ?? DEFAULT_PAGE_SIZE, after);
+    } catch (error) {
+      context.log.warn({ err: error }, 'ranking read from Redis failed; answering from Postgres');
+      return null;
+    }
+  }
+
+  /** How many shares the ranking holds. */
+  async count(context: RequestContext): Promise<number> {
     if (this.redis) {
       try {
-        const page = await this.pageFromRedis(context, this.redis, offset, limit);
-        if (page) return page;
+        const card = await this.redis.zcard(SORTED_SET);
+        // The set exists only when complete, and then holds the COMPLETE member too.
+        if (card > 0) return card - 1;
       } catch (error) {
-        context.log.warn({ err: error }, 'ranking read from Redis failed; answering from Postgres');
+        context.log.warn({ err: error }, 'ranking count from Redis failed; counting in Postgres');
       }
     }
-    return this.pageFromDatabase(context, offset, limit);
+    const [{ count }] = await context.manager.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM shares`,
+    );
+    return count;
   }
 
   /** Puts the committed count of a share in the ranking once the transaction commits. */
@@ -125,7 +160,7 @@ export class RankingService {
     if (!redis) return;
     await afterCommit(context, () =>
       this.write(context, redis, () =>
-        redis.eval(UPDATE_SCRIPT, 3, RANKING, BUILD_LOCK, PENDING, share.pv, memberOf(share)),
+        redis.eval(UPDATE_SCRIPT, 3, SORTED_SET, BUILD_LOCK, PENDING, share.pv, memberOf(share)),
       ),
     );
   }
@@ -136,7 +171,7 @@ export class RankingService {
     if (!redis || shares.length === 0) return;
     await afterCommit(context, () =>
       this.write(context, redis, () =>
-        redis.eval(REMOVE_SCRIPT, 4, RANKING, BUILD_LOCK, PENDING, REMOVED, ...shares.map(memberOf)),
+        redis.eval(REMOVE_SCRIPT, 4, SORTED_SET, BUILD_LOCK, PENDING, REMOVED, ...shares.map(memberOf)),
       ),
     );
   }
@@ -150,51 +185,67 @@ export class RankingService {
       await work();
     } catch (error) {
       context.log.warn({ err: error }, 'ranking update failed; dropping the ranking to rebuild it');
-      await redis.del(RANKING).catch(() => undefined);
+      await redis.del(SORTED_SET).catch(() => undefined);
     }
   }
 
-  /** Null when the ranking is missing and someone else is rebuilding it. */
+  /** Null when Redis cannot answer this page exactly (see `page`). */
   private async pageFromRedis(
     context: RequestContext,
     redis: Redis,
-    offset: number,
-    limit: number,
-  ): Promise<RankingPage | null> {
+    size: number,
+    after: string[] | null,
+  ): Promise<RankedIds | null> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const [card, members] = await this.readRange(redis, offset, limit);
+      const start = after === null ? 0 : await this.rankAfter(redis, after);
+      if (start === null) return null;
+      // One more than asked for tells whether another page follows.
+      const [card, members] = await this.readRange(redis, start, size + 1);
       if (card === 0) {
         if (!(await this.rebuild(context, redis))) return null;
         continue;
       }
-      const ids = members.filter((member) => member !== COMPLETE).map(shareIdOf);
-      const rows = await context.manager.query<{ id: string; name: string; pv: number }[]>(
-        `SELECT id, name, pv FROM shares WHERE id = ANY($1::uuid[])`,
+      const ranked = members.filter((member) => member !== COMPLETE);
+      const ids = ranked.map(shareIdOf);
+      const rows = await context.manager.query<{ id: string }[]>(
+        `SELECT id FROM shares WHERE id = ANY($1::uuid[])`,
         [ids],
       );
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const existing = new Set(rows.map((row) => row.id));
       // A removal that overtook a late count can leave a share that no longer exists: drop it.
-      const stale = members.filter((member) => member !== COMPLETE && !byId.has(shareIdOf(member)));
+      const stale = ranked.filter((member) => !existing.has(shareIdOf(member)));
       if (stale.length) {
-        await redis.zrem(RANKING, ...stale);
+        await redis.zrem(SORTED_SET, ...stale);
         continue;
       }
       return {
-        totalCount: card - 1,
-        entries: ids.map((id) => {
-          const row = byId.get(id)!;
-          return { shareId: id, name: row.name, pv: row.pv };
-        }),
+        ids: ids.slice(0, size),
+        hasNextPage: ids.length > size,
+        hasPreviousPage: after !== null,
       };
     }
     return null;
   }
 
-  private async readRange(redis: Redis, offset: number, limit: number): Promise<[number, string[]]> {
+  /**
+   * The rank right after a cursor's share, when the share is where the cursor saw it: in the set,
+   * with the count the cursor names. Null otherwise. A cursor carries the share's creation time in
+   * microseconds, which is what its member is made of.
+   */
+  private async rankAfter(redis: Redis, [pv, createdUs, id]: string[]): Promise<number | null> {
+    const member = memberOf({ id, created_us: createdUs });
+    const results = await redis.multi().zrevrank(SORTED_SET, member).zscore(SORTED_SET, member).exec();
+    if (!results) throw new Error('ranking read was aborted');
+    for (const [error] of results) if (error) throw error;
+    const [rank, score] = [results[0][1] as number | null, results[1][1] as string | null];
+    return rank !== null && score === pv ? rank + 1 : null;
+  }
+
+  private async readRange(redis: Redis, start: number, count: number): Promise<[number, string[]]> {
     const results = await redis
       .multi()
-      .zcard(RANKING)
-      .zrevrange(RANKING, offset, offset + limit - 1)
+      .zcard(SORTED_SET)
+      .zrevrange(SORTED_SET, start, start + count - 1)
       .exec();
     if (!results) throw new Error('ranking read was aborted');
     for (const [error] of results) if (error) throw error;
@@ -211,7 +262,7 @@ export class RankingService {
     const started = await redis.eval(
       START_BUILD_SCRIPT,
       4,
-      RANKING,
+      SORTED_SET,
       BUILD_LOCK,
       PENDING,
       REMOVED,
@@ -242,27 +293,9 @@ export class RankingService {
       build,
       PENDING,
       REMOVED,
-      RANKING,
+      SORTED_SET,
       token,
     );
     return finished === 1;
-  }
-
-  private async pageFromDatabase(
-    context: RequestContext,
-    offset: number,
-    limit: number,
-  ): Promise<RankingPage> {
-    const [{ count }] = await context.manager.query<{ count: number }[]>(
-      `SELECT count(*)::int AS count FROM shares`,
-    );
-    const rows = await context.manager.query<{ id: string; name: string; pv: number }[]>(
-      `SELECT id, name, pv FROM shares ORDER BY pv DESC, created_at DESC, id OFFSET $1 LIMIT $2`,
-      [offset, limit],
-    );
-    return {
-      totalCount: count,
-      entries: rows.map((row) => ({ shareId: row.id, name: row.name, pv: row.pv })),
-    };
   }
 }

@@ -10,4 +10,9 @@ export class ShareLinks {
   pictureUrl(context: RequestContext, key: string): string {
     return `${context.baseUrl}/p/${key}`;
   }
+
+  /** The page that shows a shared picture, where the old web client opened it (spec 001 §17). */
+  picturePageUrl(context: RequestContext, key: string): string {
+    return `${context.baseUrl}/share?urlmd5=${key}`;
+  }
 }

@@ -4,18 +4,32 @@ import type { Caller, RequestContext } from '../context';
 import { violatedForeignKey, violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
-import { NodeKind, type Node } from '../entities/node.entity';
+import { DriveItemKind, type DriveItem } from '../entities/drive-item.entity';
 import { Share } from '../entities/share.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
-import { ConflictPolicy, type NodeService } from './node.service';
+import type { CountLimiter } from './count-limiter';
+import { ConflictPolicy, type DriveService } from './drive.service';
+import {
+  cursorOfRow,
+  keyColumnsOf,
+  OrderDirection,
+  pageQuery,
+  type Listing,
+  type Ordering,
+  type PageRequest,
+} from './pagination';
 import type { QuotaService } from './quota.service';
-import { rankedColumns, type RankedShare, type RankingService } from './ranking.service';
+import { RANKING, rankedColumns, type RankedShare, type RankingService } from './ranking.service';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
+import { SqlParameters } from '../db/sql-parameters';
 
 /** A public share as clients see it: the share, its file's content and its sharer. */
 export interface SharedFile {
   id: string;
+  /** The shared file, which only its owner may look at as a file. */
+  fileId: string;
+  ownerId: string;
   name: string;
   md5: string;
   size: number;
@@ -23,15 +37,20 @@ export interface SharedFile {
   pv: number;
   createdAt: Date;
   sharer: string;
+  /** The cursor of the share in the list it was read from, if any. */
+  cursor?: string;
 }
 
-export interface SharedFilePage {
-  totalCount: number;
-  shares: SharedFile[];
+/** A count asked for, and whether this call added to it (CountLimiter). */
+export interface CountedShare {
+  share: SharedFile;
+  counted: boolean;
 }
 
 interface SharedFileRow {
   id: string;
+  node_id: string;
+  owner_id: string;
   name: string;
   md5: string;
   size: string;
@@ -41,8 +60,10 @@ interface SharedFileRow {
   user_name: string;
 }
 
-const SHARED_FILE_SELECT = `
-  SELECT s.id, s.name, s.md5, b.size, b.content_type, s.pv, s.created_at, u.user_name
+const SHARED_FILE_COLUMNS = `s.id, s.node_id, s.owner_id, s.name, s.md5, b.size, b.content_type, s.pv,
+  s.created_at, u.user_name`;
+
+const SHARED_FILE_FROM = `
     FROM shares s
     JOIN nodes n ON n.id = s.node_id
     JOIN blobs b ON b.id = n.blob_id
@@ -50,6 +71,8 @@ const SHARED_FILE_SELECT = `
 
 const toSharedFile = (row: SharedFileRow): SharedFile => ({
   id: row.id,
+  fileId: row.node_id,
+  ownerId: row.owner_id,
   name: row.name,
   md5: row.md5,
   size: Number(row.size),
@@ -59,28 +82,38 @@ const toSharedFile = (row: SharedFileRow): SharedFile => ({
   sharer: row.user_name,
 });
 
+/** Shares newest first, in every list of shares but the ranking. */
+const NEWEST_FIRST: Ordering = {
+  name: 'shares:newest',
+  keys: [
+    { expression: 's.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
+    { expression: 's.id', type: 'uuid', direction: OrderDirection.DESC },
+  ],
+};
+
 /**
  * Public file shares (spec 001 `dealfile?cmd=share`, `dealsharefile`, `sharefiles`). A share is named
  * by `(md5, name)` like the old servers did, and lives exactly as long as its file: deleting the file
  * deletes the share (foreign key) and its ranking entry (a deletion listener).
  */
 export class ShareService {
-  private readonly sharedNodes = batcherPerRequest(
+  private readonly sharesOfFiles = batcherPerRequest(
     (context: RequestContext) =>
-      new RequestBatcher<string, boolean>(async (nodeIds) => {
-        const rows = await context.manager.query<{ node_id: string }[]>(
-          `SELECT node_id FROM shares WHERE node_id = ANY($1::uuid[])`,
-          [nodeIds],
+      new RequestBatcher<string, SharedFile | null>(async (fileIds) => {
+        const rows = await context.manager.query<SharedFileRow[]>(
+          `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.node_id = ANY($1::uuid[])`,
+          [fileIds],
         );
-        return new Map(rows.map((row) => [row.node_id, true]));
-      }, false),
+        return new Map(rows.map((row) => [row.node_id, toSharedFile(row)]));
+      }, null),
   );
 
   constructor(
-    private readonly nodes: NodeService,
+    private readonly nodes: DriveService,
     private readonly blobs: BlobService,
     private readonly ranking: RankingService,
     private readonly quota: QuotaService,
+    private readonly counts: CountLimiter,
   ) {
     nodes.onDeletion((context, nodeIds) => this.forgetNodes(context, nodeIds));
     nodes.onFileChange((context, nodeIds) => this.followFiles(context, nodeIds));
@@ -109,43 +142,117 @@ export class ShareService {
     });
   }
 
-  /** Stops sharing the caller's file; NOT_FOUND when it is not shared (or not the caller's). */
-  async cancel(context: RequestContext, caller: Caller, nodeId: string): Promise<void> {
+  /** Ends one of the caller's shares; NOT_FOUND when there is none such (or it is someone else's). */
+  async cancel(context: RequestContext, caller: Caller, shareId: string): Promise<void> {
+    if (!isUUID(shareId)) throw notFound('Share');
     const removed = await returningRows<RankedShare>(
       context.manager,
-      `DELETE FROM shares WHERE node_id = $1 AND owner_id = $2 RETURNING ${rankedColumns()}`,
-      [nodeId, caller.userId],
+      `DELETE FROM shares WHERE id = $1 AND owner_id = $2 RETURNING ${rankedColumns()}`,
+      [shareId, caller.userId],
     );
     if (removed.length === 0) throw notFound('Share');
     await this.ranking.scheduleRemoval(context, removed);
   }
 
   /** Every public share, newest first. */
-  async list(context: RequestContext, offset: number, limit: number): Promise<SharedFilePage> {
-    const [{ count }] = await context.manager.query<{ count: number }[]>(
-      `SELECT count(*)::int AS count FROM shares`,
-    );
-    const rows = await context.manager.query<SharedFileRow[]>(
-      `${SHARED_FILE_SELECT} ORDER BY s.created_at DESC, s.id OFFSET $1 LIMIT $2`,
-      [offset, limit],
-    );
-    return { totalCount: count, shares: rows.map(toSharedFile) };
+  list(context: RequestContext, page: PageRequest): Promise<Listing<SharedFile>> {
+    return this.listWhere(context, NEWEST_FIRST, page, new SqlParameters(), 'true');
   }
 
-  async findByContentOrThrow(context: RequestContext, md5: string, name: string): Promise<SharedFile> {
+  /** The caller's own shares, newest first. */
+  listMine(context: RequestContext, caller: Caller, page: PageRequest): Promise<Listing<SharedFile>> {
+    const parameters = new SqlParameters();
+    return this.listWhere(
+      context,
+      NEWEST_FIRST,
+      page,
+      parameters,
+      `s.owner_id = ${parameters.add(caller.userId)}`,
+    );
+  }
+
+  /**
+   * Public shares by downloads, most first, ties newest first: from the ranking in Redis where it
+   * can answer (RankingService), else from the ranking index in Postgres.
+   */
+  async downloadRanking(context: RequestContext, page: PageRequest): Promise<Listing<SharedFile>> {
+    const ranked = await this.ranking.page(context, page);
+    if (!ranked) {
+      const listing = await this.listWhere(context, RANKING, page, new SqlParameters(), 'true');
+      return { ...listing, totalCount: () => this.ranking.count(context) };
+    }
+    const rows = await context.manager.query<(SharedFileRow & Record<string, unknown>)[]>(
+      `SELECT ${SHARED_FILE_COLUMNS}, ${keyColumnsOf(RANKING)} ${SHARED_FILE_FROM} WHERE s.id = ANY($1::uuid[])`,
+      [ranked.ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // A share deleted since the ranking was read is left out rather than shown gone.
+    const found = ranked.ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    return {
+      items: found.map(toSharedFile),
+      cursors: found.map((row) => cursorOfRow(RANKING, row)),
+      hasNextPage: ranked.hasNextPage,
+      hasPreviousPage: ranked.hasPreviousPage,
+      totalCount: () => this.ranking.count(context),
+    };
+  }
+
+  /** A share by id, whoever shared it; null when there is none. */
+  async find(context: RequestContext, shareId: string): Promise<SharedFile | null> {
+    if (!isUUID(shareId)) return null;
     const [row] = await context.manager.query<SharedFileRow[]>(
-      `${SHARED_FILE_SELECT} WHERE s.md5 = $1 AND s.name = $2`,
+      `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.id = $1`,
+      [shareId],
+    );
+    return row ? toSharedFile(row) : null;
+  }
+
+  /** The share of this content and name (spec 001 names shares so); null when there is none. */
+  async findByContent(context: RequestContext, md5: string, name: string): Promise<SharedFile | null> {
+    const [row] = await context.manager.query<SharedFileRow[]>(
+      `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.md5 = $1 AND s.name = $2`,
       [md5.toLowerCase(), name],
     );
-    if (!row) throw notFound('Share');
-    return toSharedFile(row);
+    return row ? toSharedFile(row) : null;
+  }
+
+  /** The share of a file, if it is shared; the lookups of one request are batched into one query. */
+  shareOfFile(context: RequestContext, fileId: string): Promise<SharedFile | null> {
+    return this.sharesOfFiles(context).load(fileId);
+  }
+
+  private async listWhere(
+    context: RequestContext,
+    ordering: Ordering,
+    request: PageRequest,
+    parameters: SqlParameters,
+    condition: string,
+  ): Promise<Listing<SharedFile>> {
+    const page = pageQuery(ordering, request, parameters.next);
+    const rows = await context.manager.query<SharedFileRow[]>(
+      `SELECT ${SHARED_FILE_COLUMNS}, ${page.keyColumns} ${SHARED_FILE_FROM}
+        WHERE ${condition}${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
+      [...parameters.values, ...page.parameters],
+    );
+    const found = page.finish(rows);
+    return {
+      ...found,
+      items: found.items.map(toSharedFile),
+      totalCount: async () => {
+        const [{ count }] = await context.manager.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM shares s WHERE ${condition}`,
+          parameters.values,
+        );
+        return count;
+      },
+    };
   }
 
   /**
    * Adds a shared file to the caller's folder, as one more reference to the same content.
    * ALREADY_OWNED when the caller already has that `(md5, name)` there (spec 001 `save`, code 5).
    */
-  async save(context: RequestContext, caller: Caller, shareId: string, folder: string): Promise<Node> {
+  async save(context: RequestContext, caller: Caller, shareId: string, folder: string): Promise<DriveItem> {
     if (!isUUID(shareId)) throw notFound('Share');
     return transactional(context, async (tx) => {
       await this.quota.lockUsage(tx, caller.userId);
@@ -171,9 +278,17 @@ export class ShareService {
     });
   }
 
-  /** Counts one public download, atomically, and answers with the count it reached. */
-  async recordDownload(context: RequestContext, shareId: string): Promise<SharedFile> {
+  /**
+   * Counts one public download, atomically, and answers with the count it reached; past the client's
+   * allowance (CountLimiter) it counts nothing and answers the count as it is.
+   */
+  async recordDownload(context: RequestContext, shareId: string): Promise<CountedShare> {
     if (!isUUID(shareId)) throw notFound('Share');
+    if (!(await this.counts.allows(context, 'share-downloads', shareId))) {
+      const share = await this.find(context, shareId);
+      if (!share) throw notFound('Share');
+      return { share, counted: false };
+    }
     const [counted] = await returningRows<RankedShare>(
       context.manager,
       `UPDATE shares SET pv = pv + 1 WHERE id = $1 RETURNING ${rankedColumns()}`,
@@ -181,33 +296,26 @@ export class ShareService {
     );
     if (!counted) throw notFound('Share');
     await this.ranking.scheduleUpdate(context, counted);
-    return { ...(await this.findOrThrow(context, shareId)), pv: counted.pv };
-  }
-
-  /** Whether this node is publicly shared; the lookups of one request are batched into one query. */
-  isShared(context: RequestContext, nodeId: string): Promise<boolean> {
-    return this.sharedNodes(context).load(nodeId);
+    return { share: { ...(await this.findOrThrow(context, shareId)), pv: counted.pv }, counted: true };
   }
 
   /** The file a public share URL serves; null once the share or the file is gone. */
-  async servableFile(context: RequestContext, shareId: string): Promise<Node | null> {
+  async servableFile(context: RequestContext, shareId: string): Promise<DriveItem | null> {
     if (!isUUID(shareId)) return null;
     const share = await context.manager.findOneBy(Share, { id: shareId });
     return share ? this.nodes.findFile(context, share.nodeId) : null;
   }
 
-  private async ownedFile(context: RequestContext, caller: Caller, nodeId: string): Promise<Node> {
-    const node = await this.nodes.findOwnedNodeOrThrow(context, caller, nodeId);
-    if (node.kind !== NodeKind.FILE) throw notFound('File');
+  private async ownedFile(context: RequestContext, caller: Caller, nodeId: string): Promise<DriveItem> {
+    const node = await this.nodes.findOwnedOrThrow(context, caller, nodeId);
+    if (node.kind !== DriveItemKind.FILE) throw notFound('File');
     return node;
   }
 
   private async findOrThrow(context: RequestContext, shareId: string): Promise<SharedFile> {
-    const [row] = await context.manager.query<SharedFileRow[]>(`${SHARED_FILE_SELECT} WHERE s.id = $1`, [
-      shareId,
-    ]);
-    if (!row) throw notFound('Share');
-    return toSharedFile(row);
+    const share = await this.find(context, shareId);
+    if (!share) throw notFound('Share');
+    return share;
   }
 
   /** The shares of deleted nodes go by cascade; their ranking entries go after the commit. */

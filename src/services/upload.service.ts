@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 import type { Caller, RequestContext } from '../context';
 import { AppError } from '../app-error';
 import { transactional } from '../db/transaction';
-import type { Node } from '../entities/node.entity';
+import type { DriveItem } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
 import { ingest, type IngestedContent } from './ingest';
-import { ConflictPolicy, type NodeService } from './node.service';
+import { ConflictPolicy, type DriveService } from './drive.service';
 import { toDir, validateName } from './paths';
 import { quotaExceeded, type QuotaService } from './quota.service';
 
@@ -30,7 +30,7 @@ export interface InstantUploadRequest {
 export class UploadService {
   constructor(
     private readonly blobs: BlobService,
-    private readonly nodes: NodeService,
+    private readonly nodes: DriveService,
     private readonly quota: QuotaService,
     private readonly maxUploadBytes: number,
   ) {}
@@ -44,7 +44,7 @@ export class UploadService {
     caller: Caller,
     source: Readable,
     request: UploadRequest,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     // Check what can be checked before reading a byte.
     validateName(request.name);
     toDir(request.folder);
@@ -92,7 +92,11 @@ export class UploadService {
    * or when two such blobs have that md5 (the client then uploads, and the bytes are still stored
    * once); ALREADY_OWNED when the caller already has a file of that name with that content.
    */
-  async instantUpload(context: RequestContext, caller: Caller, request: InstantUploadRequest): Promise<Node> {
+  async instantUpload(
+    context: RequestContext,
+    caller: Caller,
+    request: InstantUploadRequest,
+  ): Promise<DriveItem> {
     validateName(request.name);
     return transactional(context, async (tx) => {
       await this.quota.lockUsage(tx, caller.userId);

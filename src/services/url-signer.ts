@@ -1,14 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const DEFAULT_URL_LIFETIME_SECONDS = 24 * 60 * 60;
-
-/** Builds and checks expiring URLs signed with SECRET (HMAC-SHA256 over the path and expiry). */
+/** Builds and checks expiring URLs signed with SECRET (HMAC-SHA256 over what is signed and the expiry). */
 export class UrlSigner {
   constructor(private readonly secret: string) {}
 
-  /** `url` (absolute, already percent-encoded) made to work until `lifetimeSeconds` from now. */
-  sign(url: string, signedPart: string, lifetimeSeconds = DEFAULT_URL_LIFETIME_SECONDS): string {
-    const expires = Math.floor(Date.now() / 1000) + lifetimeSeconds;
+  /** `url` (absolute, already percent-encoded) made to work until `expires` (Unix seconds). */
+  sign(url: string, signedPart: string, expires: number): string {
     return `${url}?exp=${expires}&sig=${this.signature(signedPart, expires)}`;
   }
 

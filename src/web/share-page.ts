@@ -56,7 +56,7 @@ function pictureSheet(view: PictureView, timeZone: string): string {
 <dl class="facts">
 <div class="fact"><dt>分享者</dt><dd id="sharer">${escapeHtml(view.sharer)}</dd></div>
 <div class="fact"><dt>分享时间</dt><dd><time id="share-time" datetime="${escapeHtml(view.createdAt)}">${legacyTime(view.createdAt, timeZone)}</time></dd></div>
-<div class="fact"><dt>浏览次数</dt><dd id="views">${view.pv}</dd></div>
+<div class="fact"><dt>浏览次数</dt><dd id="views">${view.viewCount}</dd></div>
 </dl>
 <div class="link">
 <label class="link__label" for="picture-link">图片链接</label>

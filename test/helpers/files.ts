@@ -1,8 +1,8 @@
-import { NODE_FIELDS, type UploadedNode } from './uploads';
+import { FILE_FIELDS, type UploadedFile } from './uploads';
 import type { TestApp } from './test-app';
 
-const UPLOAD_INTO_FOLDER = `mutation ($file: Upload!, $folder: String!) {
-  uploadFile(file: $file, folder: $folder) { ${NODE_FIELDS} }
+const UPLOAD_INTO_FOLDER = `mutation ($input: UploadFileInput!) {
+  uploadFile(input: $input) { file { ${FILE_FIELDS} } userErrors { code message } }
 }`;
 
 /**
@@ -15,17 +15,41 @@ export async function uploadFile(
   name: string,
   bytes: Buffer | string,
   folder = '/',
-): Promise<UploadedNode> {
+): Promise<UploadedFile> {
   const form = new FormData();
-  form.set('operations', JSON.stringify({ query: UPLOAD_INTO_FOLDER, variables: { file: null, folder } }));
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set(
+    'operations',
+    JSON.stringify({ query: UPLOAD_INTO_FOLDER, variables: { input: { file: null, folder } } }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.input.file'] }));
   form.set('0', new Blob([bytes]), name);
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` },
     body: form,
   });
-  const answer = (await response.json()) as { data?: { uploadFile?: UploadedNode }; errors?: unknown };
-  if (!answer.data?.uploadFile) throw new Error(`upload of ${name} failed: ${JSON.stringify(answer.errors)}`);
-  return answer.data.uploadFile;
+  const answer = (await response.json()) as {
+    data?: { uploadFile?: { file: UploadedFile | null; userErrors: unknown[] } };
+    errors?: unknown;
+  };
+  const file = answer.data?.uploadFile?.file;
+  if (!file) {
+    throw new Error(`upload of ${name} failed: ${JSON.stringify(answer.errors ?? answer.data)}`);
+  }
+  return file;
+}
+
+const DELETE_ITEMS = `mutation ($ids: [ID!]!) { deleteItems(input: { ids: $ids }) { deletedIds } }`;
+
+/** Deletes a file or folder through GraphQL `deleteItems`; throws unless it was deleted. */
+export async function deleteItem(app: TestApp, token: string, id: string): Promise<void> {
+  const response = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: DELETE_ITEMS, variables: { ids: [id] } }),
+  });
+  const answer = (await response.json()) as { data?: { deleteItems?: { deletedIds: string[] } } };
+  if (answer.data?.deleteItems?.deletedIds[0] !== id) {
+    throw new Error(`deleting ${id} failed: ${JSON.stringify(answer)}`);
+  }
 }

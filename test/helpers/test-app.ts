@@ -89,6 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Suites sign up and in many accounts from one address; the tests of these limits set their own.
     LOGIN_IP_LIMIT: '1000000',
     REGISTER_IP_LIMIT: '1000000',
+    COUNT_LIMIT_PER_MINUTE: '1000000',
     ...options.env,
     PORT: String(port),
     DATA_DIR: dataDir,

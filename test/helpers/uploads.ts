@@ -3,26 +3,31 @@ import path from 'node:path';
 import type { GraphQLResponse } from './http';
 import type { TestApp } from './test-app';
 
-export const NODE_FIELDS = `id kind name folder path size md5 sha256 contentType width height pv url`;
+export const FILE_FIELDS = `id name folderPath path size md5 sha256 contentType width height downloadCount download { url expiresAt }`;
 
-export const UPLOAD_FILE = `mutation ($file: Upload!, $folder: String!, $name: String, $onConflict: ConflictPolicy!, $md5: String, $size: Float) {
-  uploadFile(file: $file, folder: $folder, name: $name, onConflict: $onConflict, md5: $md5, size: $size) { ${NODE_FIELDS} }
+export const UPLOAD_FILE = `mutation ($input: UploadFileInput!) {
+  uploadFile(input: $input) { file { ${FILE_FIELDS} } userErrors { code field message } }
 }`;
 
-export interface UploadedNode {
+export interface UploadedFile {
   id: string;
-  kind: 'FILE' | 'FOLDER';
   name: string;
-  folder: string;
+  folderPath: string;
   path: string;
-  size: number | null;
-  md5: string | null;
-  sha256: string | null;
-  contentType: string | null;
+  size: number;
+  md5: string;
+  sha256: string;
+  contentType: string;
   width: number | null;
   height: number | null;
-  pv: number;
-  url: string | null;
+  downloadCount: number;
+  download: { url: string; expiresAt: string };
+}
+
+export interface UserError {
+  code: string;
+  field: string[] | null;
+  message: string;
 }
 
 export interface UploadOptions {
@@ -45,19 +50,25 @@ export function uploadForm(bytes: Buffer | string, options: UploadOptions = {}):
     JSON.stringify({
       query: UPLOAD_FILE,
       variables: {
-        file: null,
-        folder: options.folder ?? '/',
-        name: options.name ?? null,
-        onConflict: options.onConflict ?? 'RENAME',
-        md5: options.md5 ?? null,
-        size: options.size ?? null,
+        input: {
+          file: null,
+          folder: options.folder ?? '/',
+          name: options.name ?? null,
+          onConflict: options.onConflict ?? 'RENAME',
+          md5: options.md5 ?? null,
+          size: options.size ?? null,
+        },
       },
     }),
   );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('map', JSON.stringify({ 0: ['variables.input.file'] }));
   form.set('0', new Blob([bytes]), options.filename ?? 'file.bin');
   return form;
 }
+
+export type UploadAnswer = GraphQLResponse<{
+  uploadFile: { file: UploadedFile | null; userErrors: UserError[] };
+}>;
 
 /** Sends `uploadFile` as a browser would, with the preflight header Apollo's CSRF prevention wants. */
 export async function uploadFile(
@@ -65,7 +76,7 @@ export async function uploadFile(
   token: string | null,
   bytes: Buffer | string,
   options: UploadOptions = {},
-): Promise<GraphQLResponse<{ uploadFile: UploadedNode }>> {
+): Promise<UploadAnswer> {
   const headers = options.headers ?? {
     'apollo-require-preflight': 'true',
     ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -83,6 +94,11 @@ export async function uploadFile(
     body = { raw: text };
   }
   return { status: response.status, ...body };
+}
+
+/** The code an upload failed with, a user error or a top-level one; 'OK' when it succeeded. */
+export function uploadCode(answer: UploadAnswer): string {
+  return answer.errors?.[0]?.extensions?.code ?? answer.data?.uploadFile.userErrors[0]?.code ?? 'OK';
 }
 
 /**

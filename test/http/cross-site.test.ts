@@ -162,11 +162,11 @@ describe('credentials from the cookie on cross-site requests', () => {
   });
 
   it('treats a cross-site GraphQL request with the cookie as signed out', async () => {
-    const query = JSON.stringify({ query: '{ me { userName } }' });
+    const query = JSON.stringify({ query: '{ viewer { userName } }' });
     const headers = { 'content-type': 'application/json', cookie: cookie(alice) };
     const crossSite = await post('/graphql', query, { ...headers, origin: EVIL });
     expect(crossSite.body).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     const sameSite = await post('/graphql', query, { ...headers, origin: app.url });
-    expect(sameSite.body).toEqual({ data: { me: { userName: alice.userName } } });
+    expect(sameSite.body).toEqual({ data: { viewer: { userName: alice.userName } } });
   });
 });

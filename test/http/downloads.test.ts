@@ -1,13 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fromGlobalId } from '../../src/schema/global-id';
 import { signUp, type TestUser } from '../helpers/accounts';
+import { deleteItem } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { uploadFile, type UploadedNode } from '../helpers/uploads';
+import { uploadFile, type UploadedFile } from '../helpers/uploads';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+const HOUR_MS = 60 * 60 * 1000;
+const DOWNLOAD = `query ($id: ID!) { node(id: $id) { ... on File { download { url expiresAt } } } }`;
+
+/** The row id behind a global id: what a `/files/<id>/…` URL carries. */
+function localId(id: string): string {
+  const decoded = fromGlobalId(id);
+  if (!decoded) throw new Error(`${id} is not a global id`);
+  return decoded.localId;
+}
+
+/** When a download URL made at `nowMs` expires: 24 hours on, rounded up to the hour. */
+const expiryOf = (nowMs: number) =>
+  Math.ceil((Math.floor(nowMs / 1000) * 1000 + 24 * HOUR_MS) / HOUR_MS) * HOUR_MS;
 
 describe.each([
   ['with Redis', true],
@@ -16,7 +32,7 @@ describe.each([
   let app: TestApp;
   let alice: TestUser;
   const bytes = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
-  let file: UploadedNode;
+  let file: UploadedFile;
 
   beforeAll(async () => {
     app = await startTestApp({ redis });
@@ -25,10 +41,11 @@ describe.each([
   });
   afterAll(() => app.close());
 
-  async function upload(content: Buffer | string, name: string): Promise<UploadedNode> {
+  async function upload(content: Buffer | string, name: string): Promise<UploadedFile> {
     const answer = await uploadFile(app, alice.token, content, { name });
     expect(answer.errors).toBeUndefined();
-    return answer.data!.uploadFile;
+    expect(answer.data!.uploadFile.userErrors).toEqual([]);
+    return answer.data!.uploadFile.file!;
   }
 
   const get = (url: string, headers: Record<string, string> = {}, method = 'GET') =>
@@ -40,7 +57,7 @@ describe.each([
   }
 
   it('serves the exact bytes with validators, length and safety headers', async () => {
-    const response = await get(file.url!);
+    const response = await get(file.download.url);
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
     expect(response.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
@@ -54,8 +71,48 @@ describe.each([
     expectSafeFileHeaders(response);
   });
 
+  it('signs a /files/<id>/<name> URL that stays the same within the hour and expires on the hour, 24 to 25 hours on', async () => {
+    async function download(id: string): Promise<{ url: string; expiresAt: string }> {
+      const answer = await graphql<{ node: { download: { url: string; expiresAt: string } } }>(
+        app,
+        DOWNLOAD,
+        { id },
+        alice.token,
+      );
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.node.download;
+    }
+
+    // Made again and again within one hour's window, a file's URL does not change. A run that
+    // straddles the turn of the hour tries once more.
+    for (let attempt = 0; ; attempt += 1) {
+      const start = Date.now();
+      const uploaded = await upload('signed', 'signed name.txt');
+      const [first, second] = [await download(uploaded.id), await download(uploaded.id)];
+      const end = Date.now();
+      if (expiryOf(start) !== expiryOf(end) && attempt === 0) continue;
+      expect(expiryOf(start)).toBe(expiryOf(end));
+
+      const expires = expiryOf(start);
+      for (const signed of [uploaded.download, first, second]) {
+        expect(signed).toEqual(uploaded.download);
+        expect(Date.parse(signed.expiresAt)).toBe(expires);
+      }
+      expect(expires % HOUR_MS).toBe(0);
+      expect(expires).toBeGreaterThanOrEqual(start + 24 * HOUR_MS - 1000);
+      expect(expires).toBeLessThanOrEqual(end + 25 * HOUR_MS);
+      const match = new RegExp(
+        `^${app.url}/files/${localId(uploaded.id)}/signed%20name\\.txt\\?exp=(\\d+)&sig=[\\w-]+$`,
+      ).exec(uploaded.download.url);
+      expect(match).not.toBeNull();
+      expect(Number(match![1]) * 1000).toBe(expires);
+      expect((await get(uploaded.download.url)).status).toBe(200);
+      break;
+    }
+  });
+
   it('answers HEAD with the same headers and no body', async () => {
-    const response = await get(file.url!, {}, 'HEAD');
+    const response = await get(file.download.url, {}, 'HEAD');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe(String(bytes.length));
     expect(response.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
@@ -69,7 +126,7 @@ describe.each([
     ['bytes=-3', 'xyz', 'bytes 33-35/36'],
     ['bytes=34-100', 'yz', 'bytes 34-35/36'],
   ])('answers Range %s with 206 and the part', async (range, body, contentRange) => {
-    const response = await get(file.url!, { range });
+    const response = await get(file.download.url, { range });
     expect(response.status).toBe(206);
     expect(response.headers.get('content-range')).toBe(contentRange);
     expect(response.headers.get('content-length')).toBe(String(body.length));
@@ -80,7 +137,7 @@ describe.each([
   it.each(['bytes=36-', 'bytes=40-50', 'bytes=-0'])(
     'answers the unsatisfiable Range %s with 416',
     async (range) => {
-      const response = await get(file.url!, { range });
+      const response = await get(file.download.url, { range });
       expect(response.status).toBe(416);
       expect(response.headers.get('content-range')).toBe('bytes */36');
       expectSafeFileHeaders(response);
@@ -88,32 +145,32 @@ describe.each([
   );
 
   it('ignores a Range when If-Range names another version', async () => {
-    const response = await get(file.url!, { range: 'bytes=0-1', 'if-range': '"other"' });
+    const response = await get(file.download.url, { range: 'bytes=0-1', 'if-range': '"other"' });
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
   });
 
   it('answers 304 to If-None-Match with the ETag, and 200 to another tag', async () => {
     const etag = `"${sha256(bytes)}"`;
-    const cached = await get(file.url!, { 'if-none-match': etag });
+    const cached = await get(file.download.url, { 'if-none-match': etag });
     expect(cached.status).toBe(304);
     expect(cached.headers.get('etag')).toBe(etag);
     expect(await cached.text()).toBe('');
-    expect((await get(file.url!, { 'if-none-match': `"x", ${etag}` })).status).toBe(304);
-    expect((await get(file.url!, { 'if-none-match': '"stale"' })).status).toBe(200);
+    expect((await get(file.download.url, { 'if-none-match': `"x", ${etag}` })).status).toBe(304);
+    expect((await get(file.download.url, { 'if-none-match': '"stale"' })).status).toBe(200);
   });
 
   it('answers 304 to If-Modified-Since at or after Last-Modified, and 200 before', async () => {
-    const lastModified = (await get(file.url!, {}, 'HEAD')).headers.get('last-modified')!;
-    expect((await get(file.url!, { 'if-modified-since': lastModified })).status).toBe(304);
+    const lastModified = (await get(file.download.url, {}, 'HEAD')).headers.get('last-modified')!;
+    expect((await get(file.download.url, { 'if-modified-since': lastModified })).status).toBe(304);
     const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
-    expect((await get(file.url!, { 'if-modified-since': before })).status).toBe(200);
-    expect((await get(file.url!, { 'if-modified-since': 'not a date' })).status).toBe(200);
+    expect((await get(file.download.url, { 'if-modified-since': before })).status).toBe(200);
+    expect((await get(file.download.url, { 'if-modified-since': 'not a date' })).status).toBe(200);
   });
 
   it('names the file in UTF-8 with an ASCII fallback', async () => {
     const report = await upload('%PDF-1.4 not really', '报告 "final".pdf');
-    const response = await get(report.url!);
+    const response = await get(report.download.url);
     expect(response.headers.get('content-disposition')).toBe(
       `attachment; filename="__ _final_.pdf"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22final%22.pdf`,
     );
@@ -122,7 +179,7 @@ describe.each([
   it('shows a PNG inline with its own type', async () => {
     const png = tinyPng(2, 2);
     const image = await upload(png, 'pic.png');
-    const response = await get(image.url!);
+    const response = await get(image.download.url);
     expect(response.headers.get('content-type')).toBe('image/png');
     expect(response.headers.get('content-disposition')).toMatch(/^inline; filename="pic.png"/);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(png);
@@ -134,7 +191,7 @@ describe.each([
     ['evil.html', '<!doctype html><script>alert(document.cookie)</script>'],
   ])('serves %s as an octet-stream attachment, never as markup', async (name, content) => {
     const markup = await upload(content, name);
-    const response = await get(markup.url!);
+    const response = await get(markup.download.url);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; /);
     expectSafeFileHeaders(response);
@@ -142,21 +199,39 @@ describe.each([
 
   it('keeps working after a rename, under either name', async () => {
     const renamed = await upload('rename me', 'before.txt');
-    await graphql(
+    const answer = await graphql(
       app,
       `
         mutation ($id: ID!) {
-          renameNode(id: $id, name: "after.txt") {
-            id
+          renameItem(input: { id: $id, name: "after.txt" }) {
+            item {
+              id
+            }
+            userErrors {
+              code
+            }
           }
         }
       `,
       { id: renamed.id },
       alice.token,
     );
-    const response = await get(renamed.url!);
+    expect(answer.data).toEqual({ renameItem: { item: { id: renamed.id }, userErrors: [] } });
+    const response = await get(renamed.download.url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toMatch(/filename="after.txt"/);
+
+    const current = await graphql<{ node: { download: { url: string } } }>(
+      app,
+      DOWNLOAD,
+      { id: renamed.id },
+      alice.token,
+    );
+    const renamedUrl = current.data!.node.download.url;
+    expect(new URL(renamedUrl).pathname).toBe(`/files/${localId(renamed.id)}/after.txt`);
+    const again = await get(renamedUrl);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('content-disposition')).toMatch(/filename="after.txt"/);
   });
 
   describe('refuses with 403', () => {
@@ -174,33 +249,24 @@ describe.each([
       ['no exp', (p: URLSearchParams) => p.delete('exp')],
       ['repeated params', (p: URLSearchParams) => p.append('sig', 'x')],
     ])('%s', async (_what, change) => {
-      const response = await get(tamper(file.url!, change));
+      const response = await get(tamper(file.download.url, change));
       expect(response.status).toBe(403);
       expect(await response.text()).not.toContain('0123456789');
     });
 
     it('another file’s signature', async () => {
       const other = await upload('other', 'other.txt');
-      const mixed = new URL(file.url!);
-      mixed.search = new URL(other.url!).search;
+      const mixed = new URL(file.download.url);
+      mixed.search = new URL(other.download.url).search;
       expect((await get(mixed.toString())).status).toBe(403);
     });
   });
 
   it('answers 404 once the file is deleted', async () => {
     const doomed = await upload('doomed', 'doomed.txt');
-    await graphql(
-      app,
-      `
-        mutation ($id: ID!) {
-          deleteNode(id: $id)
-        }
-      `,
-      { id: doomed.id },
-      alice.token,
-    );
-    expect((await get(doomed.url!)).status).toBe(404);
-    expect((await get(doomed.url!, {}, 'HEAD')).status).toBe(404);
+    await deleteItem(app, alice.token, doomed.id);
+    expect((await get(doomed.download.url)).status).toBe(404);
+    expect((await get(doomed.download.url, {}, 'HEAD')).status).toBe(404);
   });
 });
 
@@ -216,9 +282,9 @@ describe('a large download', () => {
     const bytes = randomBytes(64 * 1024 * 1024);
     const uploaded = await uploadFile(app, alice.token, bytes, { name: 'big.bin' });
     expect(uploaded.errors).toBeUndefined();
-    const { url } = uploaded.data!.uploadFile;
+    const { url } = uploaded.data!.uploadFile.file!.download;
 
-    const response = await fetch(url!);
+    const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe(String(bytes.length));
     const hash = createHash('sha256');
@@ -234,13 +300,13 @@ describe('a large download', () => {
     // Streamed in many pieces, not sent as one buffer.
     expect(chunks).toBeGreaterThan(16);
 
-    const tail = await fetch(url!, { headers: { range: `bytes=${bytes.length - 1000}-` } });
+    const tail = await fetch(url, { headers: { range: `bytes=${bytes.length - 1000}-` } });
     expect(tail.status).toBe(206);
     expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 1000));
 
     // Across many of the server's reused buffers, starting and ending inside one.
     const [start, end] = [1024 * 1024 - 1, 9 * 1024 * 1024 + 1];
-    const middle = await fetch(url!, { headers: { range: `bytes=${start}-${end}` } });
+    const middle = await fetch(url, { headers: { range: `bytes=${start}-${end}` } });
     expect(middle.status).toBe(206);
     expect(Buffer.from(await middle.arrayBuffer()).equals(bytes.subarray(start, end + 1))).toBe(true);
   });
@@ -248,14 +314,17 @@ describe('a large download', () => {
   it('answers 404, not 500, when the stored bytes vanished under a live row', async () => {
     const alice = await signUp(app);
     const uploaded = await uploadFile(app, alice.token, randomBytes(1000), { name: 'gone.bin' });
-    const { url, sha256: digest } = uploaded.data!.uploadFile;
+    const {
+      download: { url },
+      sha256: digest,
+    } = uploaded.data!.uploadFile.file!;
     const [{ storage_key: key }] = await app.dataSource.query<{ storage_key: string }[]>(
       'SELECT storage_key FROM blobs WHERE sha256 = $1',
       [digest],
     );
     await rm(path.join(app.dataDir, 'blobs', key));
 
-    const response = await fetch(url!);
+    const response = await fetch(url);
     expect(response.status).toBe(404);
     expect(response.headers.get('etag')).not.toBe(`"${digest}"`);
     expect(response.headers.get('content-disposition')).toBeNull();

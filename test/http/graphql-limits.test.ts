@@ -1,5 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { md5, signUp, type TestUser } from '../helpers/accounts';
+import { OPERATION_LIMITS } from '../../src/http/graphql-limits';
 import { graphql, postJson, type GraphQLResponse } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -25,7 +26,7 @@ describe('GraphQL operation limits', () => {
   afterAll(() => app.close());
 
   it('refuses 20 000 aliases of a cheap field in milliseconds, and the server stays responsive', async () => {
-    const query = aliased(20_000, 'sharedFiles(limit: 1) { totalCount }');
+    const query = aliased(20_000, 'sharedFiles(first: 1) { totalCount }');
     expect(query.length).toBeGreaterThan(700_000);
     const health = fetch(`${app.url}/healthz`);
     const [answer, ms] = await timed(() => graphql(app, query));
@@ -37,7 +38,7 @@ describe('GraphQL operation limits', () => {
 
   it('refuses 1 000 aliases of the largest page before any of them runs', async () => {
     const [answer, ms] = await timed(() =>
-      graphql(app, aliased(1000, 'sharedFiles(limit: 1000) { shares { name md5 url sharer } }')),
+      graphql(app, aliased(1000, 'sharedFiles(first: 100) { nodes { name md5 url sharer } }')),
     );
     expect(codeOf(answer)).toMatch(/QUERY_TOO_COMPLEX|BAD_USER_INPUT/);
     expect(answer.data).toBeUndefined();
@@ -54,19 +55,36 @@ describe('GraphQL operation limits', () => {
     expect((await graphql(app, `{ __type(name: "Query") { ${thirty} } }`)).errors).toBeUndefined();
   });
 
-  it('refuses a page whose size, multiplied through what it selects, costs too much', async () => {
-    const fields = 'name md5 size pv createdAt url sharer contentType';
-    const cheap = await graphql(app, `{ sharedFiles(limit: 1000) { totalCount shares { ${fields} } } }`);
+  it('refuses pages whose sizes, multiplied through what they select, cost too much', async () => {
+    const fields = 'name md5 size downloadCount createdAt url sharer contentType';
+    const cheap = await graphql(app, `{ sharedFiles(first: 100) { totalCount nodes { ${fields} } } }`);
     expect(cheap.errors).toBeUndefined();
-    const query = `query ($n: Int!) { ${[1, 2, 3]
-      .map((index) => `p${index}: sharedFiles(limit: $n) { shares { ${fields} } }`)
-      .join(' ')} }`;
-    const answer = await postJson(app, '/graphql', { query, variables: { n: 1000 } });
+    // A largest page costs 1 + 100 × (nodes: 1 + 8 fields): just enough aliases of it go over the limit.
+    const pageCost = 1 + 100 * (1 + 8);
+    const count = Math.floor(OPERATION_LIMITS.maxCost / pageCost) + 1;
+    expect(count).toBeLessThanOrEqual(OPERATION_LIMITS.maxAliases);
+    const pages = (size: string, aliases: number) =>
+      `query ($n: Int!) { ${Array.from(
+        { length: aliases },
+        (_, index) => `p${index}: sharedFiles(${size}: $n) { nodes { ${fields} } }`,
+      ).join(' ')} }`;
+    const query = pages('first', count);
+    const answer = await postJson(app, '/graphql', { query, variables: { n: 100 } });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ errors: [{ extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
     expect(answer.body.data).toBeUndefined();
+    // The same operation with smaller pages, as its variable says, is allowed.
     const small = await postJson(app, '/graphql', { query, variables: { n: 10 } });
+    expect(small.status).toBe(200);
     expect(small.body.errors).toBeUndefined();
+    // One alias fewer stays within the limit; `last` counts as `first` does.
+    const fewer = await postJson(app, '/graphql', {
+      query: pages('first', count - 1),
+      variables: { n: 100 },
+    });
+    expect(fewer.body.errors).toBeUndefined();
+    const backwards = await postJson(app, '/graphql', { query: pages('last', count), variables: { n: 100 } });
+    expect(backwards.body).toMatchObject({ errors: [{ extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
   });
 
   it('refuses more than one password check in an operation, and counts none of them', async () => {
@@ -83,7 +101,7 @@ describe('GraphQL operation limits', () => {
       app,
       `mutation {
         login(input: { userName: "${alice.userName}", passwordMd5: "${md5(alice.password)}" }) { token }
-        register(input: { userName: "someone", nickName: "x", password: "pw" }) { id }
+        register(input: { userName: "someone", nickName: "x", password: "pw" }) { user { id } }
       }`,
     );
     expect(codeOf(twice)).toBe('QUERY_TOO_COMPLEX');
@@ -126,7 +144,7 @@ describe('GraphQL operation limits', () => {
   });
 
   it('refuses a document of more tokens than the limit before parsing it all', async () => {
-    const query = `{ me { ${'userName '.repeat(6000)}} }`;
+    const query = `{ viewer { ${'userName '.repeat(6000)}} }`;
     const [answer, ms] = await timed(() => graphql(app, query, {}, alice.token));
     expect(answer.status).toBe(400);
     expect(codeOf(answer)).toBe('BAD_USER_INPUT');

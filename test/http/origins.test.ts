@@ -35,7 +35,7 @@ function rawRequest(
   });
 }
 
-const ME_FILES = JSON.stringify({ query: '{ files(limit: 1) { nodes { url } } }' });
+const ME_FILES = JSON.stringify({ query: '{ files(first: 1) { nodes { download { url } } } }' });
 
 /** The URL GraphQL gives for alice's one file, asked with these headers. */
 async function fileUrlAsked(app: TestApp, user: TestUser, headers: Record<string, string>): Promise<string> {
@@ -46,8 +46,8 @@ async function fileUrlAsked(app: TestApp, user: TestUser, headers: Record<string
     { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, ...headers },
     ME_FILES,
   );
-  return (JSON.parse(answer.body) as { data: { files: { nodes: { url: string }[] } } }).data.files.nodes[0]
-    .url;
+  return (JSON.parse(answer.body) as { data: { files: { nodes: { download: { url: string } }[] } } }).data
+    .files.nodes[0].download.url;
 }
 
 describe('URLs with PUBLIC_URL unset: built from the request’s own origin', () => {
@@ -109,7 +109,7 @@ describe('CORS', () => {
     app = await startTestApp({ env: { CORS_ORIGINS: `${FRIEND}, http://localhost:3000` } });
     alice = await signUp(app);
     const file = await uploadFile(app, alice.token, 'cors.png', tinyPng(3, 3));
-    fileUrl = file.url!;
+    fileUrl = file.download.url;
     const body = { token: alice.token, user: alice.userName, md5: file.md5, filename: 'cors.png' };
     await postJson(app, '/api/dealfile?cmd=share', body);
     const listed = await postJson(app, '/api/sharefiles?cmd=normal', { start: 0, count: 1 });

@@ -1,15 +1,22 @@
+import { fromGlobalId } from '../../src/schema/global-id';
 import { signUp, type TestUser } from '../helpers/accounts';
-import { uploadFile } from '../helpers/files';
+import { deleteItem, uploadFile } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
-const SHARE_FILE = `mutation ($id: ID!) { shareFile(id: $id) { id url pv } }`;
-const CANCEL_SHARE = `mutation ($id: ID!) { cancelShare(id: $id) }`;
-const SHARE_PICTURE = `mutation ($id: ID!) { sharePicture(id: $id) { key url } }`;
-const CANCEL_PICTURE = `mutation ($key: String!) { cancelPictureShare(key: $key) }`;
-const PICTURE_SHARE = `query ($key: String!) { pictureShare(key: $key) { pv } }`;
-const DELETE = `mutation ($id: ID!) { deleteNode(id: $id) }`;
+const SHARE_FILE = `mutation ($id: ID!) { shareFile(input: { fileId: $id }) { share { id url downloadCount } } }`;
+const CANCEL_SHARE = `mutation ($id: ID!) { cancelShare(input: { id: $id }) { deletedIds } }`;
+const SHARE_PICTURE = `mutation ($id: ID!) { sharePicture(input: { fileId: $id }) { pictureShare { id key url } } }`;
+const CANCEL_PICTURE = `mutation ($id: ID!) { cancelPictureShare(input: { id: $id }) { deletedIds } }`;
+const PICTURE_SHARE = `query ($key: String!) { pictureShare(key: $key) { viewCount } }`;
+
+/** The row id behind a global id, for looking at the database. */
+function localId(id: string): string {
+  const decoded = fromGlobalId(id);
+  if (!decoded) throw new Error(`${id} is not a global id`);
+  return decoded.localId;
+}
 
 describe.each([
   ['with Redis', true],
@@ -25,24 +32,18 @@ describe.each([
 
   async function shareFile(name: string, bytes: Buffer | string) {
     const file = await uploadFile(app, alice.token, name, bytes);
-    const shared = await graphql<{ shareFile: { id: string; url: string } }>(
-      app,
-      SHARE_FILE,
-      { id: file.id },
-      alice.token,
-    );
-    return { file, share: shared.data!.shareFile };
+    const shared = await graphql<{
+      shareFile: { share: { id: string; url: string; downloadCount: number } };
+    }>(app, SHARE_FILE, { id: file.id }, alice.token);
+    return { file, share: shared.data!.shareFile.share };
   }
 
   async function sharePicture(name: string, bytes: Buffer) {
     const file = await uploadFile(app, alice.token, name, bytes);
-    const shared = await graphql<{ sharePicture: { key: string; url: string } }>(
-      app,
-      SHARE_PICTURE,
-      { id: file.id },
-      alice.token,
-    );
-    return { file, picture: shared.data!.sharePicture };
+    const shared = await graphql<{
+      sharePicture: { pictureShare: { id: string; key: string; url: string } };
+    }>(app, SHARE_PICTURE, { id: file.id }, alice.token);
+    return { file, picture: shared.data!.sharePicture.pictureShare };
   }
 
   it('serves a shared file to anyone as an attachment, with ranges and safe headers, counting nothing', async () => {
@@ -67,7 +68,7 @@ describe.each([
     expect(head.headers.get('content-length')).toBe(String('hello public world'.length));
 
     const [row] = await app.dataSource.query<{ pv: number }[]>(`SELECT pv FROM shares WHERE id = $1`, [
-      share.id,
+      localId(share.id),
     ]);
     expect(row.pv).toBe(0);
   });
@@ -87,8 +88,9 @@ describe.each([
     expect((await fetch(cancelled.share.url)).status).toBe(200);
     expect((await fetch(deleted.share.url)).status).toBe(200);
 
-    await graphql(app, CANCEL_SHARE, { id: cancelled.file.id }, alice.token);
-    await graphql(app, DELETE, { id: deleted.file.id }, alice.token);
+    const cancelling = await graphql(app, CANCEL_SHARE, { id: cancelled.share.id }, alice.token);
+    expect(cancelling.data).toEqual({ cancelShare: { deletedIds: [cancelled.share.id] } });
+    await deleteItem(app, alice.token, deleted.file.id);
 
     expect((await fetch(cancelled.share.url)).status).toBe(404);
     expect((await fetch(deleted.share.url)).status).toBe(404);
@@ -114,16 +116,22 @@ describe.each([
     expect(Buffer.from(await response.arrayBuffer())).toEqual(png);
     expect((await fetch(picture.url, { method: 'HEAD' })).status).toBe(200);
 
-    const read = await graphql<{ pictureShare: { pv: number } }>(app, PICTURE_SHARE, { key: picture.key });
-    expect(read.data?.pictureShare.pv).toBe(0);
+    const read = await graphql<{ pictureShare: { viewCount: number } }>(app, PICTURE_SHARE, {
+      key: picture.key,
+    });
+    expect(read.data?.pictureShare.viewCount).toBe(0);
   });
 
   it('stops serving a picture share when it is cancelled or the file deleted', async () => {
     const cancelled = await sharePicture('p1.png', tinyPng(1, 3));
     const deleted = await sharePicture('p2.png', tinyPng(3, 1));
 
-    await graphql(app, CANCEL_PICTURE, { key: cancelled.picture.key }, alice.token);
-    await graphql(app, DELETE, { id: deleted.file.id }, alice.token);
+    expect((await fetch(cancelled.picture.url)).status).toBe(200);
+    expect((await fetch(deleted.picture.url)).status).toBe(200);
+
+    const cancelling = await graphql(app, CANCEL_PICTURE, { id: cancelled.picture.id }, alice.token);
+    expect(cancelling.data).toEqual({ cancelPictureShare: { deletedIds: [cancelled.picture.id] } });
+    await deleteItem(app, alice.token, deleted.file.id);
 
     expect((await fetch(cancelled.picture.url)).status).toBe(404);
     expect((await fetch(deleted.picture.url)).status).toBe(404);

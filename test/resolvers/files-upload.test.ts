@@ -12,8 +12,11 @@ import {
   encodeForm,
   formAroundFile,
   storedObjects,
+  uploadCode,
   uploadFile,
   uploadForm,
+  type UploadAnswer,
+  type UploadedFile,
 } from '../helpers/uploads';
 import { eventually } from '../helpers/wait';
 
@@ -33,6 +36,20 @@ async function expectNothingKept(app: TestApp) {
   expect(await countRows(app, 'nodes')).toBe(0);
   expect(await storedObjects(app, 'tmp')).toEqual([]);
   expect(await storedObjects(app, 'blobs')).toEqual([]);
+}
+
+/** The file an upload answered, once sure it succeeded. */
+function fileOf(answer: UploadAnswer): UploadedFile {
+  expect(uploadCode(answer)).toBe('OK');
+  expect(answer.data!.uploadFile.userErrors).toEqual([]);
+  return answer.data!.uploadFile.file!;
+}
+
+/** That an upload was refused with the user error `code`: no top-level error, and no file. */
+function expectRefused(answer: UploadAnswer, code: string) {
+  expect(uploadCode(answer)).toBe(code);
+  expect(answer.errors).toBeUndefined();
+  expect(answer.data!.uploadFile.file).toBeNull();
 }
 
 /** Every test starts from an empty store, so "nothing kept" can be checked exactly. */
@@ -63,18 +80,16 @@ describe.each([
   it('refuses a declared size of 20 GiB against the default 10 GiB limit before reading the bytes', async () => {
     expect(app.config.MAX_UPLOAD_BYTES).toBe(10 * 1024 ** 3);
     const answer = await uploadFile(app, alice.token, 'small', { size: TWENTY_GIB });
-    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expectRefused(answer, 'PAYLOAD_TOO_LARGE');
     expect(await countRows(app, 'blobs')).toBe(0);
   });
 
   it('stores a PNG with the type and size read from its bytes, and both hashes', async () => {
     const png = tinyPng(3, 2);
     const answer = await uploadFile(app, alice.token, png, { filename: 'dot.png' });
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data!.uploadFile).toMatchObject({
-      kind: 'FILE',
+    expect(fileOf(answer)).toMatchObject({
       name: 'dot.png',
-      folder: '/',
+      folderPath: '/',
       path: '/dot.png',
       size: png.length,
       md5: hex('md5', png),
@@ -82,7 +97,7 @@ describe.each([
       contentType: 'image/png',
       width: 3,
       height: 2,
-      pv: 0,
+      downloadCount: 0,
     });
     const [stored] = await storedObjects(app, 'blobs');
     expect(await readFile(path.join(app.dataDir, 'blobs', 'blobs', stored))).toEqual(png);
@@ -95,9 +110,9 @@ describe.each([
       name: 'notes.txt',
       folder: '/docs/2024',
     });
-    expect(answer.data!.uploadFile).toMatchObject({
+    expect(fileOf(answer)).toMatchObject({
       name: 'notes.txt',
-      folder: '/docs/2024',
+      folderPath: '/docs/2024',
       path: '/docs/2024/notes.txt',
       contentType: 'application/octet-stream',
       width: null,
@@ -110,7 +125,7 @@ describe.each([
     const first = await uploadFile(app, alice.token, bytes, { name: 'a.bin' });
     const second = await uploadFile(app, alice.token, bytes, { name: 'b.bin' });
     const third = await uploadFile(app, bob.token, bytes, { name: 'a.bin' });
-    for (const answer of [first, second, third]) expect(answer.errors).toBeUndefined();
+    for (const answer of [first, second, third]) expect(uploadCode(answer)).toBe('OK');
     expect(await blobRows(app)).toEqual([
       expect.objectContaining({ sha256: hex('sha256', bytes), ref_count: 3 }),
     ]);
@@ -121,21 +136,17 @@ describe.each([
   it('numbers a different file under a taken name: a (1).png, a (2).png, .env (1)', async () => {
     const names = [];
     for (let n = 0; n < 3; n += 1) {
-      names.push(
-        (await uploadFile(app, alice.token, `content ${n}`, { name: 'a.png' })).data!.uploadFile.name,
-      );
+      names.push(fileOf(await uploadFile(app, alice.token, `content ${n}`, { name: 'a.png' })).name);
     }
     expect(names).toEqual(['a.png', 'a (1).png', 'a (2).png']);
     await uploadFile(app, alice.token, 'one', { name: '.env' });
-    expect((await uploadFile(app, alice.token, 'two', { name: '.env' })).data!.uploadFile.name).toBe(
-      '.env (1)',
-    );
+    expect(fileOf(await uploadFile(app, alice.token, 'two', { name: '.env' })).name).toBe('.env (1)');
   });
 
   it('answers the existing file when the same content is uploaded again under the same name', async () => {
     const first = await uploadFile(app, alice.token, 'same', { name: 'same.txt' });
     const again = await uploadFile(app, alice.token, 'same', { name: 'same.txt' });
-    expect(again.data!.uploadFile.id).toBe(first.data!.uploadFile.id);
+    expect(fileOf(again).id).toBe(fileOf(first).id);
     expect(await countRows(app, 'nodes')).toBe(1);
     expect(await blobRows(app)).toEqual([expect.objectContaining({ ref_count: 1 })]);
   });
@@ -146,8 +157,8 @@ describe.each([
       name: 'r.txt',
       onConflict: 'REPLACE',
     });
-    expect(replaced.data!.uploadFile).toMatchObject({
-      id: first.data!.uploadFile.id,
+    expect(fileOf(replaced)).toMatchObject({
+      id: fileOf(first).id,
       md5: hex('md5', 'new bytes'),
     });
     expect(await blobRows(app)).toEqual([expect.objectContaining({ sha256: hex('sha256', 'new bytes') })]);
@@ -160,7 +171,7 @@ describe.each([
       name: 'f.txt',
       onConflict: 'FAIL',
     });
-    expect(refused.errors?.[0].extensions?.code).toBe('NAME_TAKEN');
+    expectRefused(refused, 'NAME_TAKEN');
     expect(await blobRows(app)).toEqual([expect.objectContaining({ sha256: hex('sha256', 'first') })]);
     // The new content was made permanent before the name check failed: it must go at once, not at the next sweep.
     expect(await storedObjects(app, 'blobs')).toHaveLength(1);
@@ -170,7 +181,7 @@ describe.each([
   it('refuses NAME_TAKEN when a folder has the name, even with REPLACE', async () => {
     await uploadFile(app, alice.token, 'x', { name: 'inner.txt', folder: '/taken' });
     const refused = await uploadFile(app, alice.token, 'y', { name: 'taken', onConflict: 'REPLACE' });
-    expect(refused.errors?.[0].extensions?.code).toBe('NAME_TAKEN');
+    expectRefused(refused, 'NAME_TAKEN');
     expect(await countRows(app, 'blobs')).toBe(1);
   });
 
@@ -180,8 +191,7 @@ describe.each([
     ['a smaller size', { size: 3 }],
   ])('answers CONTENT_MISMATCH for %s the bytes do not have, and keeps nothing', async (_what, declared) => {
     const answer = await uploadFile(app, alice.token, 'the real bytes', declared);
-    expect(answer.errors?.[0].extensions?.code).toBe('CONTENT_MISMATCH');
-    expect(answer.data).toBeNull();
+    expectRefused(answer, 'CONTENT_MISMATCH');
     await expectNothingKept(app);
   });
 
@@ -190,8 +200,7 @@ describe.each([
       md5: hex('md5', 'matching').toUpperCase(),
       size: 8,
     });
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data!.uploadFile.size).toBe(8);
+    expect(fileOf(answer).size).toBe(8);
   });
 
   it('answers UNAUTHENTICATED without a token and stores nothing', async () => {
@@ -247,9 +256,12 @@ describe.each([
     ['a control character', { name: 'a\u0001.txt' }],
     ['a folder that climbs', { folder: '../x' }],
     ['a folder with ".." inside', { folder: '/a/../b' }],
-  ])('answers BAD_USER_INPUT for %s and stores nothing', async (_what, options) => {
+  ])('answers a BAD_USER_INPUT user error on the field for %s and stores nothing', async (_what, options) => {
     const answer = await uploadFile(app, alice.token, 'bad', options);
-    expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expectRefused(answer, 'BAD_USER_INPUT');
+    expect(answer.data!.uploadFile.userErrors).toMatchObject([
+      { code: 'BAD_USER_INPUT', field: ['input', 'name' in options ? 'name' : 'folder'] },
+    ]);
     await expectNothingKept(app);
   });
 });
@@ -269,13 +281,12 @@ describe('uploadFile limits and races', () => {
 
   it('accepts a file of exactly MAX_UPLOAD_BYTES', async () => {
     const answer = await uploadFile(app, alice.token, randomBytes(LIMIT));
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data!.uploadFile.size).toBe(LIMIT);
+    expect(fileOf(answer).size).toBe(LIMIT);
   });
 
   it('answers PAYLOAD_TOO_LARGE for one byte more, and keeps nothing, not even a truncated copy', async () => {
     const answer = await uploadFile(app, alice.token, randomBytes(LIMIT + 1));
-    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expectRefused(answer, 'PAYLOAD_TOO_LARGE');
     expect(await countRows(app, 'blobs')).toBe(0);
     expect(await countRows(app, 'nodes')).toBe(0);
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
@@ -283,7 +294,7 @@ describe('uploadFile limits and races', () => {
 
   it('answers PAYLOAD_TOO_LARGE for a far larger file', async () => {
     const answer = await uploadFile(app, alice.token, randomBytes(5 * LIMIT));
-    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expectRefused(answer, 'PAYLOAD_TOO_LARGE');
     expect(await countRows(app, 'blobs')).toBe(0);
   });
 
@@ -302,7 +313,7 @@ describe('uploadFile limits and races', () => {
       64 * LIMIT,
     );
     expect(sent).toBeLessThan(64 * LIMIT);
-    expect((answer as GraphQLResponse).errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expectRefused(answer as UploadAnswer, 'PAYLOAD_TOO_LARGE');
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
     expect(await countRows(app, 'blobs')).toBe(0);
     expect(await countRows(app, 'nodes')).toBe(0);
@@ -310,7 +321,7 @@ describe('uploadFile limits and races', () => {
 
   it('answers PAYLOAD_TOO_LARGE for a declared size over the limit, before reading the bytes', async () => {
     const answer = await uploadFile(app, alice.token, 'small', { size: LIMIT + 1 });
-    expect(answer.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expectRefused(answer, 'PAYLOAD_TOO_LARGE');
     expect(await countRows(app, 'blobs')).toBe(0);
   });
 
@@ -321,7 +332,7 @@ describe('uploadFile limits and races', () => {
         uploadFile(app, n % 2 ? bob.token : alice.token, bytes, { name: `copy-${n}.bin` }),
       ),
     );
-    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    for (const answer of answers) expect(uploadCode(answer)).toBe('OK');
     expect(await blobRows(app)).toEqual([
       expect.objectContaining({ sha256: hex('sha256', bytes), ref_count: 8 }),
     ]);
@@ -336,8 +347,7 @@ describe('uploadFile limits and races', () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, n) => uploadFile(app, alice.token, `version ${n}`, { name: 'race.txt' })),
     );
-    for (const answer of answers) expect(answer.errors).toBeUndefined();
-    expect(answers.map((answer) => answer.data!.uploadFile.name).sort()).toEqual([
+    expect(answers.map((answer) => fileOf(answer).name).sort()).toEqual([
       'race (1).txt',
       'race (2).txt',
       'race (3).txt',
@@ -351,8 +361,7 @@ describe('uploadFile limits and races', () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => uploadFile(app, alice.token, 'same every time', { name: 'same.txt' })),
     );
-    for (const answer of answers) expect(answer.errors).toBeUndefined();
-    expect(new Set(answers.map((answer) => answer.data!.uploadFile.id)).size).toBe(1);
+    expect(new Set(answers.map((answer) => fileOf(answer).id)).size).toBe(1);
     expect(await blobRows(app)).toEqual([expect.objectContaining({ ref_count: 1 })]);
   });
 
@@ -377,7 +386,7 @@ describe('uploadFile limits and races', () => {
   });
 
   it('sweeps temporary objects older than an hour and stored objects no blob points at', async () => {
-    expect((await uploadFile(app, alice.token, 'referenced, and old')).errors).toBeUndefined();
+    expect(uploadCode(await uploadFile(app, alice.token, 'referenced, and old'))).toBe('OK');
     const [referencedKey] = await storedObjects(app, 'blobs');
     const root = path.join(app.dataDir, 'blobs');
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);

@@ -1,19 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { AttemptLimiter } from '../../src/cache/attempt-limiter';
 import { md5, signUp, type TestUser } from '../helpers/accounts';
-import { graphql, postJson } from '../helpers/http';
+import { graphql, postJson, type GraphQLResponse } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import type { UserError } from '../helpers/uploads';
 
 const LOGIN = `mutation ($userName: String!, $password: String!) {
-  login(input: { userName: $userName, password: $password }) { token }
+  login(input: { userName: $userName, password: $password }) { token userErrors { code field message } }
 }`;
 
 const REGISTER = `mutation ($userName: String!) {
-  register(input: { userName: $userName, nickName: "n", password: "a password" }) { id }
+  register(input: { userName: $userName, nickName: "n", password: "a password" }) {
+    user { id }
+    userErrors { code field message }
+  }
 }`;
 
-const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
-  answer.errors?.[0]?.extensions?.code ?? 'OK';
+/**
+ * What one `login` or `register` answered: a top-level error's code (RATE_LIMITED), else the code of
+ * the payload's first user error (a wrong password is UNAUTHENTICATED there), else 'OK'.
+ */
+const codeOf = (answer: GraphQLResponse) => {
+  const payload = Object.values(answer.data ?? {})[0] as { userErrors: UserError[] } | null | undefined;
+  return answer.errors?.[0]?.extensions?.code ?? payload?.userErrors[0]?.code ?? 'OK';
+};
 
 /** How many answers had each code. */
 function tally(codes: string[]): Record<string, number> {

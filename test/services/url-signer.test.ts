@@ -12,18 +12,26 @@ function parts(url: string) {
 }
 
 describe('UrlSigner', () => {
-  it('signs a URL that expires after the lifetime', () => {
-    const url = signer.sign('https://pics.example/files/abc/a.png', 'files/abc', 60);
+  /** Unix seconds, `seconds` from now. */
+  const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+
+  it('signs a URL that works until the expiry given', () => {
+    const expires = inSeconds(60);
+    const url = signer.sign('https://pics.example/files/abc/a.png', 'files/abc', expires);
     const { path, exp, sig } = parts(url);
     expect(url.startsWith('https://pics.example/files/abc/a.png?exp=')).toBe(true);
     expect(path).toBe('/files/abc/a.png');
+    expect(exp).toBe(String(expires));
     expect(Number(exp) - Date.now() / 1000).toBeGreaterThan(58);
     expect(Number(exp) - Date.now() / 1000).toBeLessThanOrEqual(60);
     expect(signer.verify('files/abc', exp, sig)).toBe(true);
   });
 
   it('refuses a signature made for something else, with another secret, or tampered with', () => {
-    const { exp, sig } = parts(signer.sign('https://pics.example/files/abc/a.png', 'files/abc'));
+    const { exp, sig } = parts(
+      signer.sign('https://pics.example/files/abc/a.png', 'files/abc', inSeconds(3600)),
+    );
+    expect(signer.verify('files/abc', exp, sig)).toBe(true);
     expect(signer.verify('files/abd', exp, sig)).toBe(false);
     expect(new UrlSigner('t'.repeat(32)).verify('files/abc', exp, sig)).toBe(false);
     expect(signer.verify('files/abc', exp, `${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`)).toBe(
@@ -33,7 +41,7 @@ describe('UrlSigner', () => {
   });
 
   it('refuses an expired link even with a valid signature', () => {
-    const { exp, sig } = parts(signer.sign('https://pics.example/x', 'files/abc', -1));
+    const { exp, sig } = parts(signer.sign('https://pics.example/x', 'files/abc', inSeconds(-1)));
     expect(signer.verify('files/abc', exp, sig)).toBe(false);
   });
 

@@ -1,3 +1,5 @@
+import { signUp } from '../helpers/accounts';
+import { graphql } from '../helpers/http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -110,6 +112,17 @@ describe('the GraphiQL playground at /graphql', () => {
         });
       }
     }
+  });
+
+  it('opens with a query of the current schema, which answers once signed in', async () => {
+    const script = await (await fetch(`${app.url}/graphql/assets/playground.js`)).text();
+    const quoted = /defaultQuery:\s*('(?:[^'\\]|\\.)*')/.exec(script)?.[1];
+    expect(quoted).toBeDefined();
+    const query = JSON.parse(`"${quoted!.slice(1, -1).replace(/"/g, '\\"')}"`) as string;
+    const user = await signUp(app);
+    const answer = await graphql(app, query, {}, user.token);
+    expect({ status: answer.status, errors: answer.errors }).toEqual({ status: 200, errors: undefined });
+    expect(JSON.stringify(answer.data)).toContain(user.userName);
   });
 
   it('answers 404 for a file under /graphql/assets/ that it does not serve', async () => {

@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { signUp, type TestUser } from '../helpers/accounts';
-import { uploadFile } from '../helpers/files';
+import { deleteItem, uploadFile } from '../helpers/files';
 import { launchChromium } from '../helpers/browser';
-import { graphql, postJson } from '../helpers/http';
+import { postJson } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -157,17 +157,7 @@ describe('the picture-share page at /share?urlmd5= and /api/share?urlmd5=', () =
 
   it('answers 404 with 文件已经被删除 once the file was deleted', async () => {
     const { key, id } = await sharedPicture('deleted.png', tinyPng(3, 3));
-    const deleted = await graphql(
-      app,
-      `
-        mutation ($id: ID!) {
-          deleteNode(id: $id)
-        }
-      `,
-      { id },
-      alice.token,
-    );
-    expect(deleted.data).toEqual({ deleteNode: true });
+    await deleteItem(app, alice.token, id);
     const { response, html } = await open(`/share?urlmd5=${key}`);
     expect(response.status).toBe(404);
     expect(textOf(html, 'message')).toBe('文件已经被删除');
@@ -225,16 +215,7 @@ describe('the picture-share page at /share?urlmd5= and /api/share?urlmd5=', () =
 
     it('shows the deleted message in a browser without script errors', async () => {
       const { key, id } = await sharedPicture('gone.png', tinyPng(2, 2));
-      await graphql(
-        app,
-        `
-          mutation ($id: ID!) {
-            deleteNode(id: $id)
-          }
-        `,
-        { id },
-        alice.token,
-      );
+      await deleteItem(app, alice.token, id);
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));

@@ -6,7 +6,13 @@ import { legacyJsonBody } from './json';
 const REGISTER = /* GraphQL */ `
   mutation LegacyRegister($input: RegisterInput!) {
     register(input: $input) {
-      id
+      user {
+        id
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
@@ -15,6 +21,10 @@ const LOGIN = /* GraphQL */ `
   mutation LegacyLogin($input: LoginInput!) {
     login(input: $input) {
       token
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
@@ -25,7 +35,7 @@ export function accountRoutes(executor: Executor): Router {
 
   router.post('/reg', ...legacyJsonBody, async (request, response) => {
     const { userName, nickName, firstPwd, email, phone } = request.body as Record<string, unknown>;
-    const result = await executor.run(request, {
+    const result = await executor.mutate(request, {
       query: REGISTER,
       variables: {
         input: {
@@ -42,14 +52,12 @@ export function accountRoutes(executor: Executor): Router {
 
   router.post('/login', ...legacyJsonBody, async (request, response) => {
     const { user, pwd } = request.body as Record<string, unknown>;
-    const result = await executor.run<{ login: { token: string } }>(request, {
+    const result = await executor.mutate<{ token: string }>(request, {
       query: LOGIN,
       variables: { input: { userName: user, passwordMd5: pwd } },
     });
     response.json(
-      result.ok
-        ? { code: OK, token: result.data.login.token }
-        : { code: imageHostCode(result.code, 'login') },
+      result.ok ? { code: OK, token: result.data.token } : { code: imageHostCode(result.code, 'login') },
     );
   });
 

@@ -105,7 +105,9 @@ export class DesktopUploadBody extends Transform {
       return;
     }
     const end = data.indexOf(HEAD_END);
-    if ((end < 0 ? data.length : end) > MAX_HEAD_BYTES) {
+    // Without its end yet, the held bytes may close with the first bytes of `\r\n\r\n`: those are
+    // not part of the head, so a head exactly at the limit is judged alike however it is cut.
+    if ((end < 0 ? data.length - (HEAD_END.length - 1) : end) > MAX_HEAD_BYTES) {
       throw new MalformedUploadError('The part headers are too long');
     }
     if (end < 0) {

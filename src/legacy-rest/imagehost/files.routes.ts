@@ -1,59 +1,98 @@
 import { Router } from 'express';
-import type { Executor } from '../execute';
+import { failureOf, type Executor, type UserError } from '../execute';
+import { offsetPage } from '../offset-page';
 import { imageHostCode, OK } from './codes';
 import { BAD_INPUT_ANSWER, commandRoute, type LegacyCommand } from './commands';
 import { bodyCredentials } from './credentials';
 import { legacyJsonBody } from './json';
 import { legacyFileType, legacyTime, listAnswer, pageWindow } from './list-format';
-import { namedFileCommand } from './named-file';
+import { namedFileCommand, runOnNamedFile } from './named-file';
 import { shareFileCommand } from './shares.routes';
 
 const INSTANT_UPLOAD = /* GraphQL */ `
   mutation LegacyInstantUpload($md5: String!, $name: String!) {
-    instantUpload(md5: $md5, name: $name, folder: "/") {
-      id
+    instantUpload(input: { md5: $md5, name: $name, folder: "/" }) {
+      file {
+        id
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
 
 const FILE_COUNT = /* GraphQL */ `
   query LegacyFileCount {
-    files(folder: "/", recursive: true, kind: FILE, limit: 1) {
+    files(folder: "/", recursive: true, first: 0) {
       totalCount
     }
   }
 `;
 
 const FILE_LIST = /* GraphQL */ `
-  query LegacyFileList($orderBy: NodeOrder!, $offset: Int!, $limit: Int!) {
-    me {
+  query LegacyFileList(
+    $orderBy: DriveItemOrder!
+    $first: Int!
+    $after: String
+    $withTotal: Boolean!
+    $withNodes: Boolean!
+  ) {
+    viewer {
       userName
     }
-    files(folder: "/", recursive: true, kind: FILE, orderBy: $orderBy, offset: $offset, limit: $limit) {
-      totalCount
-      nodes {
+    files(folder: "/", recursive: true, orderBy: $orderBy, first: $first, after: $after) {
+      totalCount @include(if: $withTotal)
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes @include(if: $withNodes) {
         name
         md5
         size
-        pv
+        downloadCount
         createdAt
-        url
-        shared
+        download {
+          url
+        }
+        share {
+          id
+        }
       }
     }
   }
 `;
 
-const DELETE_NODE = /* GraphQL */ `
+const DELETE_ITEM = /* GraphQL */ `
   mutation LegacyDeleteFile($id: ID!) {
-    deleteNode(id: $id)
+    deleteItems(input: { ids: [$id] }) {
+      deletedIds
+      userErrors {
+        code
+        message
+      }
+      results {
+        userErrors {
+          code
+          message
+        }
+      }
+    }
   }
 `;
 
 const RECORD_DOWNLOAD = /* GraphQL */ `
   mutation LegacyRecordDownload($id: ID!) {
-    recordDownload(id: $id) {
-      pv
+    recordFileDownload(input: { id: $id }) {
+      file {
+        downloadCount
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
@@ -62,11 +101,31 @@ interface ListedFile {
   name: string;
   md5: string;
   size: number;
-  pv: number;
+  downloadCount: number;
   createdAt: string;
-  url: string;
-  shared: boolean;
+  download: { url: string };
+  share: { id: string } | null;
 }
+
+interface DeletedItems {
+  results: { userErrors: UserError[] }[];
+}
+
+interface FileList {
+  viewer: { userName: string };
+  files: {
+    totalCount?: number;
+    nodes?: ListedFile[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+/** The order of each spec-001 list command: `normal` newest first, `pvasc`/`pvdesc` by downloads. */
+const LIST_ORDERS = {
+  normal: { field: 'CREATED_AT', direction: 'DESC' },
+  pvasc: { field: 'DOWNLOADS', direction: 'ASC' },
+  pvdesc: { field: 'DOWNLOADS', direction: 'DESC' },
+} as const;
 
 /**
  * Spec 001 §3–6 `/api/myfiles`, §10–11 `/api/dealfile` and §16 `/api/md5`. `timeZone` is the IANA
@@ -79,7 +138,7 @@ export function fileRoutes(executor: Executor, timeZone: string): Router {
     const body = request.body as Record<string, unknown>;
     // The spec's table says `filename`, its example `fileName`: clients send either (LEGACY-NOTES.md).
     const name = body.filename ?? body.fileName;
-    const result = await executor.run(
+    const result = await executor.mutate(
       request,
       { query: INSTANT_UPLOAD, variables: { md5: body.md5, name } },
       bodyCredentials(body),
@@ -88,26 +147,30 @@ export function fileRoutes(executor: Executor, timeZone: string): Router {
   });
 
   const listFiles =
-    (orderBy: 'CREATED' | 'PV_ASC' | 'PV_DESC'): LegacyCommand =>
+    (order: keyof typeof LIST_ORDERS): LegacyCommand =>
     async (request, body) => {
       const page = pageWindow(body);
       if (!page) return BAD_INPUT_ANSWER;
-      const result = await executor.run<{
-        me: { userName: string };
-        files: { totalCount: number; nodes: ListedFile[] };
-      }>(request, { query: FILE_LIST, variables: { orderBy, ...page } }, bodyCredentials(body));
+      const result = await offsetPage(
+        executor,
+        request,
+        { query: FILE_LIST, variables: { orderBy: LIST_ORDERS[order] } },
+        (data: FileList) => data.files,
+        page,
+        bodyCredentials(body),
+      );
       if (!result.ok) return { code: imageHostCode(result.code, 'myfiles') };
-      const { me, files } = result.data;
+      const { data, totalCount, nodes } = result.data;
       return listAnswer(
-        files.totalCount,
-        files.nodes.map((file) => ({
-          user: me.userName,
+        totalCount,
+        nodes.map((file) => ({
+          user: data.viewer.userName,
           md5: file.md5,
           create_time: legacyTime(file.createdAt, timeZone),
           file_name: file.name,
-          share_status: file.shared ? 1 : 0,
-          pv: file.pv,
-          url: file.url,
+          share_status: file.share ? 1 : 0,
+          pv: file.downloadCount,
+          url: file.download.url,
           size: file.size,
           type: legacyFileType(file.name),
         })),
@@ -128,9 +191,9 @@ export function fileRoutes(executor: Executor, timeZone: string): Router {
           ? { code: OK, total: result.data.files.totalCount }
           : { code: imageHostCode(result.code, 'myfiles') };
       },
-      normal: listFiles('CREATED'),
-      pvasc: listFiles('PV_ASC'),
-      pvdesc: listFiles('PV_DESC'),
+      normal: listFiles('normal'),
+      pvasc: listFiles('pvasc'),
+      pvdesc: listFiles('pvdesc'),
     }),
   );
 
@@ -138,7 +201,13 @@ export function fileRoutes(executor: Executor, timeZone: string): Router {
     '/dealfile',
     ...legacyJsonBody,
     commandRoute({
-      del: namedFileCommand(executor, DELETE_NODE),
+      del: async (request, body) => {
+        const result = await runOnNamedFile<DeletedItems>(executor, request, body, DELETE_ITEM);
+        if (!result.ok) return { code: imageHostCode(result.code) };
+        // A batch of one: the item's own result says why it was not deleted.
+        const [failure] = result.data.results[0].userErrors;
+        return { code: failure ? imageHostCode(failureOf(failure).code) : OK };
+      },
       pv: namedFileCommand(executor, RECORD_DOWNLOAD),
       share: shareFileCommand(executor),
     }),

@@ -3,24 +3,30 @@ import type { Executor, OperationResult } from '../execute';
 
 const VIEW_PICTURE_SHARE = /* GraphQL */ `
   mutation LegacyViewPictureShare($key: String!) {
-    viewPictureShare(key: $key) {
-      key
-      name
-      url
-      sharer
-      pv
-      createdAt
+    viewPictureShare(input: { key: $key }) {
+      pictureShare {
+        key
+        name
+        url
+        sharer
+        viewCount
+        createdAt
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
 
-/** A picture share as one view of it sees it: `pv` already counts this view. */
+/** A picture share as one view of it sees it: `viewCount` already counts this view. */
 export interface PictureView {
   key: string;
-  name: string | null;
+  name: string;
   url: string | null;
   sharer: string;
-  pv: number;
+  viewCount: number;
   createdAt: string;
 }
 
@@ -33,9 +39,9 @@ export async function viewPictureShare(
   request: Request,
   key: unknown,
 ): Promise<OperationResult<PictureView>> {
-  const result = await executor.run<{ viewPictureShare: PictureView }>(request, {
+  const result = await executor.mutate<{ pictureShare: PictureView }>(request, {
     query: VIEW_PICTURE_SHARE,
     variables: { key },
   });
-  return result.ok ? { ok: true, data: result.data.viewPictureShare } : result;
+  return result.ok ? { ok: true, data: result.data.pictureShare } : result;
 }

@@ -1,29 +1,43 @@
 import { Router } from 'express';
+import { ErrorCode } from '../../schema/error-code';
 import type { Executor } from '../execute';
+import { offsetPage, type ConnectionData } from '../offset-page';
 import { imageHostCode, OK } from './codes';
 import { BAD_INPUT_ANSWER, commandRoute, type LegacyCommand } from './commands';
 import { bodyCredentials } from './credentials';
 import { legacyJsonBody } from './json';
 import { legacyFileType, legacyTime, listAnswer, pageWindow } from './list-format';
-import { namedFileCommand } from './named-file';
+import { findNamedFile, namedFileCommand } from './named-file';
 
 const SHARE_FILE = /* GraphQL */ `
   mutation LegacyShareFile($id: ID!) {
-    shareFile(id: $id) {
-      id
+    shareFile(input: { fileId: $id }) {
+      share {
+        id
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
 
 const CANCEL_SHARE = /* GraphQL */ `
   mutation LegacyCancelShare($id: ID!) {
-    cancelShare(id: $id)
+    cancelShare(input: { id: $id }) {
+      deletedIds
+      userErrors {
+        code
+        message
+      }
+    }
   }
 `;
 
-const SHARED_FILE = /* GraphQL */ `
-  query LegacySharedFile($md5: String!, $name: String!) {
-    sharedFile(md5: $md5, name: $name) {
+const SHARE_BY_CONTENT = /* GraphQL */ `
+  query LegacyShareByContent($md5: String!, $name: String!) {
+    shareByContent(md5: $md5, name: $name) {
       id
     }
   }
@@ -31,38 +45,54 @@ const SHARED_FILE = /* GraphQL */ `
 
 const SAVE_SHARED_FILE = /* GraphQL */ `
   mutation LegacySaveSharedFile($shareId: ID!) {
-    saveSharedFile(shareId: $shareId, folder: "/") {
-      id
+    saveSharedFile(input: { shareId: $shareId, folder: "/" }) {
+      file {
+        id
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
 
-const RECORD_SHARED_DOWNLOAD = /* GraphQL */ `
-  mutation LegacyRecordSharedDownload($shareId: ID!) {
-    recordSharedDownload(shareId: $shareId) {
-      pv
+const RECORD_SHARE_DOWNLOAD = /* GraphQL */ `
+  mutation LegacyRecordShareDownload($shareId: ID!) {
+    recordShareDownload(input: { id: $shareId }) {
+      share {
+        downloadCount
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
 
 const SHARED_FILE_COUNT = /* GraphQL */ `
   query LegacySharedFileCount {
-    sharedFiles(offset: 0, limit: 1) {
+    sharedFiles(first: 0) {
       totalCount
     }
   }
 `;
 
 const SHARED_FILES = /* GraphQL */ `
-  query LegacySharedFiles($offset: Int!, $limit: Int!) {
-    sharedFiles(offset: $offset, limit: $limit) {
-      totalCount
-      shares {
+  query LegacySharedFiles($first: Int!, $after: String, $withTotal: Boolean!, $withNodes: Boolean!) {
+    sharedFiles(first: $first, after: $after) {
+      totalCount @include(if: $withTotal)
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes @include(if: $withNodes) {
         sharer
         md5
         createdAt
         name
-        pv
+        downloadCount
         url
         size
       }
@@ -71,12 +101,16 @@ const SHARED_FILES = /* GraphQL */ `
 `;
 
 const DOWNLOAD_RANKING = /* GraphQL */ `
-  query LegacyDownloadRanking($offset: Int!, $limit: Int!) {
-    downloadRanking(offset: $offset, limit: $limit) {
-      totalCount
-      entries {
+  query LegacyDownloadRanking($first: Int!, $after: String, $withTotal: Boolean!, $withNodes: Boolean!) {
+    downloadRanking(first: $first, after: $after) {
+      totalCount @include(if: $withTotal)
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes @include(if: $withNodes) {
         name
-        pv
+        downloadCount
       }
     }
   }
@@ -87,7 +121,7 @@ interface ListedShare {
   md5: string;
   createdAt: string;
   name: string;
-  pv: number;
+  downloadCount: number;
   url: string;
   size: number;
 }
@@ -109,15 +143,17 @@ export function shareRoutes(executor: Executor, timeZone: string): Router {
     (mutation: string): LegacyCommand =>
     async (request, body) => {
       const credentials = bodyCredentials(body);
-      const found = await executor.run<{ sharedFile: { id: string } }>(
+      const found = await executor.run<{ shareByContent: { id: string } | null }>(
         request,
-        { query: SHARED_FILE, variables: { md5: body.md5, name: body.filename } },
+        { query: SHARE_BY_CONTENT, variables: { md5: body.md5, name: body.filename } },
         credentials,
       );
       if (!found.ok) return { code: imageHostCode(found.code) };
-      const result = await executor.run(
+      const share = found.data.shareByContent;
+      if (!share) return { code: imageHostCode(ErrorCode.NOT_FOUND) };
+      const result = await executor.mutate(
         request,
-        { query: mutation, variables: { shareId: found.data.sharedFile.id } },
+        { query: mutation, variables: { shareId: share.id } },
         credentials,
       );
       return { code: result.ok ? OK : imageHostCode(result.code) };
@@ -128,9 +164,19 @@ export function shareRoutes(executor: Executor, timeZone: string): Router {
     ...legacyJsonBody,
     commandRoute({
       // §12 lists no token, but cancelling changes an account, so it takes one (ARCHITECTURE.md, "Identity").
-      cancel: namedFileCommand(executor, CANCEL_SHARE),
+      cancel: async (request, body) => {
+        const found = await findNamedFile(executor, request, body);
+        if (!found.ok) return { code: imageHostCode(found.code) };
+        if (!found.data.share) return { code: imageHostCode(ErrorCode.NOT_FOUND) };
+        const result = await executor.mutate(
+          request,
+          { query: CANCEL_SHARE, variables: { id: found.data.share.id } },
+          bodyCredentials(body),
+        );
+        return { code: result.ok ? OK : imageHostCode(result.code) };
+      },
       save: onSharedFile(SAVE_SHARED_FILE),
-      pv: onSharedFile(RECORD_SHARED_DOWNLOAD),
+      pv: onSharedFile(RECORD_SHARE_DOWNLOAD),
     }),
   );
 
@@ -146,21 +192,23 @@ export function shareRoutes(executor: Executor, timeZone: string): Router {
     normal: async (request, body) => {
       const page = pageWindow(body);
       if (!page) return BAD_INPUT_ANSWER;
-      const result = await executor.run<{ sharedFiles: { totalCount: number; shares: ListedShare[] } }>(
+      const result = await offsetPage(
+        executor,
         request,
-        { query: SHARED_FILES, variables: { ...page } },
+        { query: SHARED_FILES },
+        (data: { sharedFiles: ConnectionData<ListedShare> }) => data.sharedFiles,
+        page,
       );
       if (!result.ok) return { code: imageHostCode(result.code) };
-      const { totalCount, shares } = result.data.sharedFiles;
       return listAnswer(
-        totalCount,
-        shares.map((share) => ({
+        result.data.totalCount,
+        result.data.nodes.map((share) => ({
           user: share.sharer,
           md5: share.md5,
           create_time: legacyTime(share.createdAt, timeZone),
           file_name: share.name,
           share_status: 1,
-          pv: share.pv,
+          pv: share.downloadCount,
           url: share.url,
           size: share.size,
           type: legacyFileType(share.name),
@@ -170,14 +218,18 @@ export function shareRoutes(executor: Executor, timeZone: string): Router {
     pvdesc: async (request, body) => {
       const page = pageWindow(body);
       if (!page) return BAD_INPUT_ANSWER;
-      const result = await executor.run<{
-        downloadRanking: { totalCount: number; entries: { name: string; pv: number }[] };
-      }>(request, { query: DOWNLOAD_RANKING, variables: { ...page } });
+      const result = await offsetPage(
+        executor,
+        request,
+        { query: DOWNLOAD_RANKING },
+        (data: { downloadRanking: ConnectionData<{ name: string; downloadCount: number }> }) =>
+          data.downloadRanking,
+        page,
+      );
       if (!result.ok) return { code: imageHostCode(result.code) };
-      const { totalCount, entries } = result.data.downloadRanking;
       return listAnswer(
-        totalCount,
-        entries.map((entry) => ({ filename: entry.name, pv: entry.pv })),
+        result.data.totalCount,
+        result.data.nodes.map((entry) => ({ filename: entry.name, pv: entry.downloadCount })),
       );
     },
   });

@@ -10,16 +10,22 @@ import { ErrorCode } from '../../schema/error-code';
 
 const WHO_AM_I = /* GraphQL */ `
   query LegacyUploader {
-    me {
+    viewer {
       userName
     }
   }
 `;
 
 const UPLOAD_FILE = /* GraphQL */ `
-  mutation LegacyUpload($file: Upload!, $md5: String, $size: Float) {
-    uploadFile(file: $file, folder: "/", md5: $md5, size: $size) {
-      id
+  mutation LegacyUpload($file: Upload!, $md5: String, $size: ByteCount) {
+    uploadFile(input: { file: $file, folder: "/", md5: $md5, size: $size }) {
+      file {
+        id
+      }
+      userErrors {
+        code
+        message
+      }
     }
   }
 `;
@@ -82,7 +88,7 @@ export function uploadRoutes(executor: Executor): Router {
       return;
     }
     const credentials = { token: upload.token, userName: upload.user };
-    const uploader = await executor.run<{ me: { userName: string } }>(
+    const uploader = await executor.run<{ viewer: { userName: string } }>(
       request,
       { query: WHO_AM_I },
       credentials,
@@ -91,12 +97,12 @@ export function uploadRoutes(executor: Executor): Router {
       answer(imageHostCode(uploader.code));
       return;
     }
-    const result = await executor.run(
+    const result = await executor.mutate(
       request,
       {
         query: UPLOAD_FILE,
         variables: {
-          file: graphqlUpload(upload.filename, upload.content(uploader.data.me.userName)),
+          file: graphqlUpload(upload.filename, upload.content(uploader.data.viewer.userName)),
           md5: upload.md5,
           size: upload.size,
         },

@@ -80,6 +80,8 @@ export function readWebUpload(request: Request): Promise<IncomingUpload> {
     });
     parser.on('file', (name, stream, info) => {
       if (name !== 'file' || file || info.filename === undefined) {
+        // A part we skip fails too when the body is cut inside it: unheard, that would end the process.
+        stream.on('error', () => undefined);
         stream.resume();
         return;
       }

@@ -11,7 +11,7 @@
       fetcher: fetcher,
       defaultEditorToolsVisibility: true,
       defaultQuery:
-        '# Sign in with the login mutation, then put the token in the Headers tab.\n{\n  me {\n    userName\n  }\n}\n',
+        '# Sign in with the login mutation, then put the token in the Headers tab.\n{\n  viewer {\n    userName\n  }\n}\n',
     }),
   );
 })();

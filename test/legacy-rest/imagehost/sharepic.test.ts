@@ -1,9 +1,9 @@
 import { signUp, type TestUser } from '../../helpers/accounts';
-import { uploadFile } from '../../helpers/files';
-import { graphql, postJson } from '../../helpers/http';
+import { deleteItem, uploadFile } from '../../helpers/files';
+import { postJson } from '../../helpers/http';
 import { tinyPng } from '../../helpers/images';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import type { UploadedNode } from '../../helpers/uploads';
+import type { UploadedFile } from '../../helpers/uploads';
 
 const LEGACY_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const KEY = /^[0-9a-f]{32}$/;
@@ -22,7 +22,7 @@ describe('spec 001 §17 /api/sharepic', () => {
   const sharepic = async (cmd: string, body: unknown) =>
     (await postJson(app, `/api/sharepic?cmd=${cmd}`, body)).body;
   const owner = (user: TestUser) => ({ token: user.token, user: user.userName });
-  const sharePicture = (user: TestUser, file: UploadedNode) =>
+  const sharePicture = (user: TestUser, file: UploadedFile) =>
     sharepic('share', { ...owner(user), md5: file.md5, filename: file.name });
   const pictureShareCount = async () =>
     (await app.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM picture_shares`))[0].n;
@@ -99,17 +99,7 @@ describe('spec 001 §17 /api/sharepic', () => {
     it('answers 2 once the file was deleted', async () => {
       const picture = await uploadFile(app, alice.token, 'doomed.png', tinyPng(2, 1));
       const { urlmd5 } = (await sharePicture(alice, picture)) as { urlmd5: string };
-      const deleted = await graphql(
-        app,
-        `
-          mutation ($id: ID!) {
-            deleteNode(id: $id)
-          }
-        `,
-        { id: picture.id },
-        alice.token,
-      );
-      expect(deleted.data).toEqual({ deleteNode: true });
+      await deleteItem(app, alice.token, picture.id);
       expect(await sharepic('browse', { urlmd5 })).toEqual({ code: 2 });
     });
   });
@@ -117,7 +107,7 @@ describe('spec 001 §17 /api/sharepic', () => {
   describe('normal', () => {
     let carol: TestUser;
     const keys: string[] = [];
-    const pictures: UploadedNode[] = [];
+    const pictures: UploadedFile[] = [];
 
     beforeAll(async () => {
       carol = await signUp(app);

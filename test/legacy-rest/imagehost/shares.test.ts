@@ -3,7 +3,7 @@ import { uploadFile } from '../../helpers/files';
 import { graphql, postJson } from '../../helpers/http';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
-const FIND_FILE = `query ($md5: String!, $name: String!) { findFile(md5: $md5, name: $name) { id name md5 } }`;
+const FILE_BY_CONTENT = `query ($md5: String!, $name: String!) { fileByContent(md5: $md5, name: $name) { id name md5 } }`;
 
 /** Spec 001 `create_time`: `YYYY-MM-DD HH:mm:ss`, here in Asia/Shanghai (UTC+8, no daylight saving). */
 const shanghaiTime = (instant: Date) =>
@@ -39,15 +39,21 @@ describe.each([
     post('/api/dealfile?cmd=share', { ...owner(user), md5: file.md5, filename: file.name });
   const hasFile = async (user: TestUser, file: { md5: string | null; name: string }) =>
     Boolean(
-      (await graphql<{ findFile: unknown }>(app, FIND_FILE, { md5: file.md5, name: file.name }, user.token))
-        .data?.findFile,
+      (
+        await graphql<{ fileByContent: unknown }>(
+          app,
+          FILE_BY_CONTENT,
+          { md5: file.md5, name: file.name },
+          user.token,
+        )
+      ).data?.fileByContent,
     );
 
   describe('dealfile?cmd=share', () => {
     it('shares the caller’s file and answers 0; the share is public at once', async () => {
       const file = await uploadFile(app, alice.token, 'share-me.txt', 'shared by alice');
       expect(await share(alice, file)).toEqual({ code: 0 });
-      expect(await sharedPv(file.md5!, 'share-me.txt')).toBe(0);
+      expect(await sharedPv(file.md5, 'share-me.txt')).toBe(0);
     });
 
     it('answers 3 when the same (md5, filename) is already shared, by the caller or anyone else', async () => {
@@ -97,7 +103,7 @@ describe.each([
         [erin, 'report.tar.gz', 'gzip-ish bytes'],
       ] as const) {
         const node = await uploadFile(app2, user.token, name, bytes);
-        files[name] = { md5: node.md5!, name, size: node.size! };
+        files[name] = { md5: node.md5, name, size: node.size };
         const answer = await postJson(app2, '/api/dealfile?cmd=share', {
           token: user.token,
           user: user.userName,
@@ -285,7 +291,7 @@ describe.each([
       expect(await share(alice, file)).toEqual({ code: 0 });
       const body = { ...owner(alice), md5: file.md5, filename: file.name };
       expect(await post('/api/dealsharefile?cmd=cancel', body)).toEqual({ code: 0 });
-      expect(await sharedPv(file.md5!, file.name)).toBeUndefined();
+      expect(await sharedPv(file.md5, file.name)).toBeUndefined();
       expect(await post('/api/dealsharefile?cmd=cancel', body)).toEqual({ code: 1 });
       expect(await hasFile(alice, file)).toBe(true);
       expect(await share(alice, file)).toEqual({ code: 0 });
@@ -297,7 +303,7 @@ describe.each([
       expect(
         await post('/api/dealsharefile?cmd=cancel', { ...owner(bob), md5: file.md5, filename: file.name }),
       ).toEqual({ code: 1 });
-      expect(await sharedPv(file.md5!, file.name)).toBe(0);
+      expect(await sharedPv(file.md5, file.name)).toBe(0);
     });
 
     it('requires a token although §12 lists none: 4 without one or with another user’s', async () => {
@@ -310,7 +316,7 @@ describe.each([
       expect(
         await post('/api/dealsharefile?cmd=cancel', { token: bob.token, user: alice.userName, ...target }),
       ).toEqual({ code: 4 });
-      expect(await sharedPv(file.md5!, file.name)).toBe(0);
+      expect(await sharedPv(file.md5, file.name)).toBe(0);
     });
   });
 

@@ -9,14 +9,14 @@ import {
 } from 'typeorm';
 import { Blob } from './blob.entity';
 
-export enum NodeKind {
+export enum DriveItemKind {
   FILE = 'file',
   FOLDER = 'folder',
 }
 
 /** A file or folder in a user's tree. Its path is `dir` + `name`; `dir` is `/` or `/a/b/`. */
 @Entity({ name: 'nodes' })
-export class Node {
+export class DriveItem {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -24,7 +24,7 @@ export class Node {
   ownerId!: string;
 
   @Column({ type: 'varchar', length: 8 })
-  kind!: NodeKind;
+  kind!: DriveItemKind;
 
   @Column({ type: 'text' })
   dir!: string;

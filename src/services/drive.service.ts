@@ -1,13 +1,25 @@
 import type { Caller, RequestContext } from '../context';
 import { AppError, badInput, notFound } from '../app-error';
 import { violatedUniqueConstraint } from '../db/errors';
+import { DRIVE_ITEM_COLUMNS, driveItemOf, type DriveItemRow } from '../db/drive-item-rows';
 import { returningRows } from '../db/returning';
+import { SqlParameters } from '../db/sql-parameters';
 import { transactional } from '../db/transaction';
-import { Node, NodeKind } from '../entities/node.entity';
+import { DriveItem, DriveItemKind } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
 import { ancestorsOf, childDirOf, MAX_DIR_BYTES, numberedName, ROOT, toDir, validateName } from './paths';
+import {
+  given,
+  pageQuery,
+  type Listing,
+  type OrderDirection,
+  type Ordering,
+  type PageRequest,
+  type SortKey,
+} from './pagination';
 import type { QuotaService } from './quota.service';
+import type { CountLimiter } from './count-limiter';
 
 export enum ConflictPolicy {
   /** Keep both: the newcomer becomes `name (1).ext`. */
@@ -17,58 +29,102 @@ export enum ConflictPolicy {
   FAIL = 'FAIL',
 }
 
-export enum NodeOrder {
-  CREATED = 'CREATED',
+export enum DriveItemOrderField {
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
   NAME = 'NAME',
-  PV_ASC = 'PV_ASC',
-  PV_DESC = 'PV_DESC',
+  SIZE = 'SIZE',
+  DOWNLOADS = 'DOWNLOADS',
 }
 
-export interface NodeListRequest {
+export interface DriveItemOrder {
+  field: DriveItemOrderField;
+  direction: OrderDirection;
+}
+
+export interface DriveListRequest {
   folder: string;
   /** Include everything below `folder`, not only its direct children. */
   recursive: boolean;
-  kind?: NodeKind;
-  orderBy: NodeOrder;
-  offset: number;
-  limit: number;
+  kind?: DriveItemKind;
+  /** A substring of the name, in any letter case. */
+  nameContains?: string | null;
+  /** The start of the content type, such as `image/`; folders have none. */
+  contentTypePrefix?: string | null;
+  /** Only files that are (or are not) publicly shared. */
+  shared?: boolean | null;
+  orderBy: DriveItemOrder;
+  page: PageRequest;
 }
 
-export interface NodePage {
-  totalCount: number;
-  nodes: Node[];
+/** The SQL each order field sorts by; ties go by id, the same way. */
+const ORDER_EXPRESSIONS: Record<DriveItemOrderField, Pick<SortKey, 'expression' | 'type'>> = {
+  [DriveItemOrderField.CREATED_AT]: { expression: 'n.created_at', type: 'timestamptz' },
+  [DriveItemOrderField.UPDATED_AT]: { expression: 'n.updated_at', type: 'timestamptz' },
+  [DriveItemOrderField.NAME]: { expression: 'n.name', type: 'text' },
+  [DriveItemOrderField.SIZE]: { expression: 'coalesce(b.size, 0)', type: 'bigint' },
+  [DriveItemOrderField.DOWNLOADS]: { expression: 'n.pv', type: 'int' },
+};
+
+function orderingOf({ field, direction }: DriveItemOrder): Ordering {
+  return {
+    name: `drive:${field}:${direction}`,
+    keys: [
+      { ...ORDER_EXPRESSIONS[field], direction },
+      { expression: 'n.id', type: 'uuid', direction },
+    ],
+  };
 }
 
 /** Runs inside the transaction that deletes nodes, before they go (shares, rankings). */
-export type NodeDeletionListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
+export type ItemDeletionListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
 
 /** Runs inside the transaction that renamed files or replaced their content (shares follow them). */
 export type FileChangeListener = (context: RequestContext, nodeIds: string[]) => Promise<void>;
+
+/** What became of one item of a batch: its result, or the failure the user may act on. */
+export type ItemOutcome<Result> = { id: string; result: Result } | { id: string; error: AppError };
+
+/** A count asked for, and whether this call added to it (CountLimiter). */
+export interface CountedItem {
+  item: DriveItem;
+  counted: boolean;
+}
+
+/** Runs `work` for each id in turn; a failure the user caused is that item's outcome, not the batch's. */
+async function eachItem<Result>(
+  ids: string[],
+  work: (id: string) => Promise<Result>,
+): Promise<ItemOutcome<Result>[]> {
+  const outcomes: ItemOutcome<Result>[] = [];
+  for (const id of ids) {
+    try {
+      outcomes.push({ id, result: await work(id) });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      outcomes.push({ id, error });
+    }
+  }
+  return outcomes;
+}
 
 /** How many `name (n)` candidates one query checks. */
 const FREE_NAME_BATCH = 32;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// Property paths, not SQL: with a join and a page, TypeORM pages the ids first and needs to map them.
-const ORDER: Record<NodeOrder, Record<string, 'ASC' | 'DESC'>> = {
-  [NodeOrder.CREATED]: { 'n.createdAt': 'DESC', 'n.id': 'ASC' },
-  [NodeOrder.NAME]: { 'n.kind': 'DESC', 'n.name': 'ASC', 'n.id': 'ASC' },
-  [NodeOrder.PV_ASC]: { 'n.pv': 'ASC', 'n.createdAt': 'DESC', 'n.id': 'ASC' },
-  [NodeOrder.PV_DESC]: { 'n.pv': 'DESC', 'n.createdAt': 'DESC', 'n.id': 'ASC' },
-};
-
 /** A user's tree of files and folders. Every method checks that the caller owns what it touches. */
-export class NodeService {
-  private readonly deletionListeners: NodeDeletionListener[] = [];
+export class DriveService {
+  private readonly deletionListeners: ItemDeletionListener[] = [];
   private readonly changeListeners: FileChangeListener[] = [];
 
   constructor(
     private readonly blobs: BlobService,
     private readonly quota: QuotaService,
+    private readonly counts: CountLimiter,
   ) {}
 
-  onDeletion(listener: NodeDeletionListener): void {
+  onDeletion(listener: ItemDeletionListener): void {
     this.deletionListeners.push(listener);
   }
 
@@ -76,20 +132,38 @@ export class NodeService {
     this.changeListeners.push(listener);
   }
 
-  /** The caller's node with this id and its blob; NOT_FOUND for anyone else's. */
-  async findOwnedNodeOrThrow(context: RequestContext, caller: Caller, id: string): Promise<Node> {
-    const node = await context.manager.findOne(Node, {
+  /** The caller's file or folder with this id, and its blob; null for anyone else's. */
+  async findOwned(context: RequestContext, caller: Caller, id: string): Promise<DriveItem | null> {
+    if (!UUID.test(id)) return null;
+    return context.manager.findOne(DriveItem, {
       where: { id, ownerId: caller.userId },
       relations: { blob: true },
     });
-    if (!node) throw notFound('File');
-    return node;
+  }
+
+  /** As `findOwned`, but NOT_FOUND for anyone else's. */
+  async findOwnedOrThrow(context: RequestContext, caller: Caller, id: string): Promise<DriveItem> {
+    const item = await this.findOwned(context, caller, id);
+    if (!item) throw notFound('File');
+    return item;
+  }
+
+  /** How many files the caller has, in every folder. */
+  async countFiles(context: RequestContext, caller: Caller): Promise<number> {
+    const [{ count }] = await context.manager.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM nodes WHERE owner_id = $1 AND kind = 'file'`,
+      [caller.userId],
+    );
+    return count;
   }
 
   /** Any user's file by id, for links whose signature already proves the right to it. */
-  findFile(context: RequestContext, id: string): Promise<Node | null> {
+  findFile(context: RequestContext, id: string): Promise<DriveItem | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
-    return context.manager.findOne(Node, { where: { id, kind: NodeKind.FILE }, relations: { blob: true } });
+    return context.manager.findOne(DriveItem, {
+      where: { id, kind: DriveItemKind.FILE },
+      relations: { blob: true },
+    });
   }
 
   /** A file by content and name, as spec 001 names files; null when the caller has none such. */
@@ -99,9 +173,9 @@ export class NodeService {
     md5: string,
     name: string,
     folder: string = ROOT,
-  ): Promise<Node | null> {
+  ): Promise<DriveItem | null> {
     return context.manager
-      .createQueryBuilder(Node, 'n')
+      .createQueryBuilder(DriveItem, 'n')
       .innerJoinAndSelect('n.blob', 'b')
       .where('n.owner_id = :owner AND n.dir = :dir AND n.name = :name AND b.md5 = :md5', {
         owner: caller.userId,
@@ -112,34 +186,61 @@ export class NodeService {
       .getOne();
   }
 
-  async list(context: RequestContext, caller: Caller, request: NodeListRequest): Promise<NodePage> {
+  /** A page of the caller's files or folders, in a keyset order; the count only when asked for. */
+  async list(
+    context: RequestContext,
+    caller: Caller,
+    request: DriveListRequest,
+  ): Promise<Listing<DriveItem>> {
     const dir = toDir(request.folder);
-    const query = context.manager
-      .createQueryBuilder(Node, 'n')
-      .leftJoinAndSelect('n.blob', 'b')
-      .where('n.owner_id = :owner', { owner: caller.userId });
+    const parameters = new SqlParameters();
+    const conditions = [`n.owner_id = ${parameters.add(caller.userId)}`];
     if (request.recursive) {
-      if (dir !== ROOT) query.andWhere('starts_with(n.dir, :dir)', { dir });
+      if (dir !== ROOT) conditions.push(`starts_with(n.dir, ${parameters.add(dir)})`);
     } else {
-      query.andWhere('n.dir = :dir', { dir });
+      conditions.push(`n.dir = ${parameters.add(dir)}`);
     }
-    if (request.kind) query.andWhere('n.kind = :kind', { kind: request.kind });
-    const [nodes, totalCount] = await query
-      .orderBy(ORDER[request.orderBy])
-      .offset(request.offset)
-      .limit(request.limit)
-      .getManyAndCount();
-    return { totalCount, nodes };
+    if (request.kind) conditions.push(`n.kind = ${parameters.add(request.kind)}`);
+    if (request.nameContains) {
+      conditions.push(`strpos(lower(n.name), lower(${parameters.add(request.nameContains)})) > 0`);
+    }
+    if (request.contentTypePrefix) {
+      conditions.push(`starts_with(b.content_type, ${parameters.add(request.contentTypePrefix)})`);
+    }
+    if (given(request.shared)) {
+      conditions.push(
+        `${request.shared ? '' : 'NOT '}EXISTS (SELECT 1 FROM shares s WHERE s.node_id = n.id)`,
+      );
+    }
+    const from = `FROM nodes n LEFT JOIN blobs b ON b.id = n.blob_id WHERE ${conditions.join(' AND ')}`;
+    const page = pageQuery(orderingOf(request.orderBy), request.page, parameters.next);
+    const rows = await context.manager.query<DriveItemRow[]>(
+      `SELECT ${DRIVE_ITEM_COLUMNS}, ${page.keyColumns} ${from}${page.condition}
+        ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
+      [...parameters.values, ...page.parameters],
+    );
+    const found = page.finish(rows);
+    return {
+      ...found,
+      items: found.items.map(driveItemOf),
+      totalCount: async () => {
+        const [{ count }] = await context.manager.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count ${from}`,
+          parameters.values,
+        );
+        return count;
+      },
+    };
   }
 
   /** Creates the folder and any missing parents; an existing folder is returned as it is. */
-  async createFolder(context: RequestContext, caller: Caller, path: string): Promise<Node> {
+  async createFolder(context: RequestContext, caller: Caller, path: string): Promise<DriveItem> {
     const dir = toDir(path);
     if (dir === ROOT) throw badInput('The root folder always exists');
     return transactional(context, async (tx) => {
       await this.ensureFolder(tx, caller.userId, dir);
       const [parent, name] = ancestorsOf(dir).at(-1)!;
-      return tx.manager.findOneByOrFail(Node, { ownerId: caller.userId, dir: parent, name });
+      return tx.manager.findOneByOrFail(DriveItem, { ownerId: caller.userId, dir: parent, name });
     });
   }
 
@@ -157,12 +258,12 @@ export class NodeService {
            ON CONFLICT (owner_id, dir, name) DO NOTHING`,
           [ownerId, parent, name],
         );
-        const [existing] = await context.manager.query<{ kind: NodeKind }[]>(
+        const [existing] = await context.manager.query<{ kind: DriveItemKind }[]>(
           `SELECT kind FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = $3 FOR KEY SHARE`,
           [ownerId, parent, name],
         );
         if (!existing) continue; // deleted or moved away while we waited for its lock
-        if (existing.kind !== NodeKind.FOLDER) {
+        if (existing.kind !== DriveItemKind.FOLDER) {
           throw new AppError(ErrorCode.NAME_TAKEN, `A file named "${name}" is in the way of that folder`);
         }
         break;
@@ -183,7 +284,7 @@ export class NodeService {
     requestedName: string,
     blobId: string,
     policy: ConflictPolicy,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     const dir = toDir(folder);
     const name = validateName(requestedName);
     return transactional(context, async (tx) => {
@@ -200,12 +301,12 @@ export class NodeService {
     name: string,
     blobId: string,
     policy: ConflictPolicy,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     await this.ensureFolder(tx, ownerId, dir);
     // A concurrent upload may take the name between our look and our insert; the insert then waits
     // for it, does nothing, and we settle the collision again against what it committed.
     for (;;) {
-      const existing = await tx.manager.findOne(Node, {
+      const existing = await tx.manager.findOne(DriveItem, {
         where: { ownerId, dir, name },
         lock: { mode: 'pessimistic_write' },
       });
@@ -213,8 +314,8 @@ export class NodeService {
         await this.blobs.releaseReferences(tx, [blobId]);
         return this.reload(tx, existing.id);
       }
-      if (existing && policy === ConflictPolicy.REPLACE && existing.kind === NodeKind.FILE) {
-        await tx.manager.update(Node, { id: existing.id }, { blobId, updatedAt: new Date() });
+      if (existing && policy === ConflictPolicy.REPLACE && existing.kind === DriveItemKind.FILE) {
+        await tx.manager.update(DriveItem, { id: existing.id }, { blobId, updatedAt: new Date() });
         await this.blobs.releaseReferences(tx, [existing.blobId!]);
         for (const listener of this.changeListeners) await listener(tx, [existing.id]);
         return this.reload(tx, existing.id);
@@ -238,7 +339,7 @@ export class NodeService {
     id: string,
     newName: string,
     policy: ConflictPolicy,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     const name = validateName(newName);
     return transactional(context, async (tx) => {
       const node = await this.lockOwned(tx, caller, id);
@@ -252,11 +353,11 @@ export class NodeService {
     id: string,
     folder: string,
     policy: ConflictPolicy,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     const dir = toDir(folder);
     return transactional(context, async (tx) => {
       const node = await this.lockOwned(tx, caller, id);
-      if (node.kind === NodeKind.FOLDER && dir.startsWith(childDirOf(node.dir, node.name))) {
+      if (node.kind === DriveItemKind.FOLDER && dir.startsWith(childDirOf(node.dir, node.name))) {
         throw badInput('A folder cannot be moved into itself');
       }
       await this.ensureFolder(tx, caller.userId, dir);
@@ -269,8 +370,37 @@ export class NodeService {
     await transactional(context, async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)));
   }
 
-  /** Counts one private download by the owner (spec 001 `dealfile?cmd=pv`); the file as counted. */
-  async recordDownload(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+  /** Deletes each item in its own transaction: one that fails leaves the others deleted. */
+  deleteEach(context: RequestContext, caller: Caller, ids: string[]): Promise<ItemOutcome<string>[]> {
+    return eachItem(ids, async (id) => {
+      await this.delete(context, caller, id);
+      return id;
+    });
+  }
+
+  /** Moves each item into `folder` in its own transaction: one that fails leaves the others moved. */
+  moveEach(
+    context: RequestContext,
+    caller: Caller,
+    ids: string[],
+    folder: string,
+    policy: ConflictPolicy,
+  ): Promise<ItemOutcome<DriveItem>[]> {
+    toDir(folder);
+    return eachItem(ids, (id) => this.move(context, caller, id, folder, policy));
+  }
+
+  /**
+   * Counts one private download by the owner (spec 001 `dealfile?cmd=pv`) and answers the file as
+   * counted; past the client's allowance (CountLimiter) it counts nothing.
+   */
+  async recordDownload(context: RequestContext, caller: Caller, id: string): Promise<CountedItem> {
+    if (!UUID.test(id)) throw notFound('File');
+    if (!(await this.counts.allows(context, 'file-downloads', id))) {
+      const item = await this.findOwned(context, caller, id);
+      if (item?.kind !== DriveItemKind.FILE) throw notFound('File');
+      return { item, counted: false };
+    }
     return transactional(context, async (tx) => {
       const [row] = await returningRows<{ id: string }>(
         tx.manager,
@@ -279,7 +409,7 @@ export class NodeService {
       );
       if (!row) throw notFound('File');
       // The row stays locked until commit, so no concurrent count can slip in before this read.
-      return this.reload(tx, row.id);
+      return { item: await this.reload(tx, row.id), counted: true };
     });
   }
 
@@ -287,9 +417,10 @@ export class NodeService {
    * Locks the caller's node for a change of its tree, after the account's usage (QuotaService): a
    * delete, or a rename that replaces a file, changes what the account holds.
    */
-  private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<Node> {
+  private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<DriveItem> {
+    if (!UUID.test(id)) throw notFound('File');
     await this.quota.lockUsage(context, caller.userId);
-    const node = await context.manager.findOne(Node, {
+    const node = await context.manager.findOne(DriveItem, {
       where: { id, ownerId: caller.userId },
       lock: { mode: 'pessimistic_write' },
     });
@@ -299,13 +430,13 @@ export class NodeService {
 
   private async relocate(
     context: RequestContext,
-    node: Node,
+    node: DriveItem,
     dir: string,
     requestedName: string,
     policy: ConflictPolicy,
-  ): Promise<Node> {
+  ): Promise<DriveItem> {
     if (node.dir === dir && node.name === requestedName) return this.reload(context, node.id);
-    const occupant = await context.manager.findOne(Node, {
+    const occupant = await context.manager.findOne(DriveItem, {
       where: { ownerId: node.ownerId, dir, name: requestedName },
       lock: { mode: 'pessimistic_write' },
     });
@@ -315,8 +446,8 @@ export class NodeService {
         name = await this.freeName(context, node.ownerId, dir, requestedName);
       } else if (
         policy === ConflictPolicy.REPLACE &&
-        occupant.kind === NodeKind.FILE &&
-        node.kind === NodeKind.FILE
+        occupant.kind === DriveItemKind.FILE &&
+        node.kind === DriveItemKind.FILE
       ) {
         await this.removeTree(context, occupant);
       } else {
@@ -324,19 +455,20 @@ export class NodeService {
       }
     }
     const oldChildren = childDirOf(node.dir, node.name);
-    if (node.kind === NodeKind.FOLDER) await this.assertSubtreeFits(context, node, childDirOf(dir, name));
+    if (node.kind === DriveItemKind.FOLDER)
+      await this.assertSubtreeFits(context, node, childDirOf(dir, name));
     try {
-      await context.manager.update(Node, { id: node.id }, { dir, name, updatedAt: new Date() });
+      await context.manager.update(DriveItem, { id: node.id }, { dir, name, updatedAt: new Date() });
     } catch (error) {
       if (violatedUniqueConstraint(error) === 'nodes_path_key') {
         throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${dir}`);
       }
       throw error;
     }
-    if (node.kind === NodeKind.FILE && name !== node.name) {
+    if (node.kind === DriveItemKind.FILE && name !== node.name) {
       for (const listener of this.changeListeners) await listener(context, [node.id]);
     }
-    if (node.kind === NodeKind.FOLDER) {
+    if (node.kind === DriveItemKind.FOLDER) {
       const newChildren = childDirOf(dir, name);
       await context.manager.query(
         `UPDATE nodes SET dir = $3 || substr(dir, char_length($2) + 1)
@@ -348,10 +480,10 @@ export class NodeService {
   }
 
   /** Deletes a locked node and, for a folder, everything below it, inside the caller's transaction. */
-  private async removeTree(context: RequestContext, node: Node): Promise<void> {
+  private async removeTree(context: RequestContext, node: DriveItem): Promise<void> {
     const children = childDirOf(node.dir, node.name);
     const descendants =
-      node.kind === NodeKind.FOLDER
+      node.kind === DriveItemKind.FOLDER
         ? await context.manager.query<{ id: string }[]>(
             `SELECT id FROM nodes WHERE owner_id = $1 AND starts_with(dir, $2) FOR UPDATE`,
             [node.ownerId, children],
@@ -374,7 +506,11 @@ export class NodeService {
    * Refuses to move or rename a folder when a path inside it would grow past MAX_DIR_BYTES: every
    * descendant's `dir` starts with the folder's own, and grows with it.
    */
-  private async assertSubtreeFits(context: RequestContext, folder: Node, newChildren: string): Promise<void> {
+  private async assertSubtreeFits(
+    context: RequestContext,
+    folder: DriveItem,
+    newChildren: string,
+  ): Promise<void> {
     const oldChildren = childDirOf(folder.dir, folder.name);
     const growth = Buffer.byteLength(newChildren) - Buffer.byteLength(oldChildren);
     if (growth <= 0) return;
@@ -412,7 +548,7 @@ export class NodeService {
     }
   }
 
-  private reload(context: RequestContext, id: string): Promise<Node> {
-    return context.manager.findOneOrFail(Node, { where: { id }, relations: { blob: true } });
+  private reload(context: RequestContext, id: string): Promise<DriveItem> {
+    return context.manager.findOneOrFail(DriveItem, { where: { id }, relations: { blob: true } });
   }
 }

@@ -1,0 +1,199 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  UseMiddleware,
+} from 'type-graphql';
+import type { RequestContext } from '../context';
+import { INPUT } from '../schema/user-error';
+import {
+  ChangePasswordInput,
+  LoginInput,
+  RegisterInput,
+  RevokeSessionInput,
+  SetStorageQuotaInput,
+} from '../schema/auth.input';
+import {
+  ChangePasswordPayload,
+  LoginPayload,
+  LogoutPayload,
+  RegisterPayload,
+  RevokeSessionPayload,
+  SetStorageQuotaPayload,
+} from '../schema/auth.payload';
+import { ErrorCode } from '../schema/error-code';
+import { IdType, localIdOf, toGlobalId } from '../schema/global-id';
+import { ConnectionArgs } from '../schema/relay';
+import { ByteCountScalar } from '../schema/scalars';
+import type { Payload } from '../schema/user-error';
+import { SessionConnection, SessionType, UserType } from '../schema/user.type';
+import type { AuthService } from '../services/auth.service';
+import type { DriveService } from '../services/drive.service';
+import type { QuotaService } from '../services/quota.service';
+import { callerOf } from './caller';
+import { ReportUserErrors } from './user-errors';
+
+/** What only the account's owner may see of it; an administrator setting a quota sees null. */
+function ownedBy(context: RequestContext, user: UserType) {
+  return context.caller?.userId === user.user.id ? context.caller : null;
+}
+
+@Resolver(() => UserType)
+export class AccountResolver {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly quota: QuotaService,
+    private readonly drive: DriveService,
+  ) {}
+
+  @Authorized()
+  @Query(() => UserType, { description: 'The signed-in account.' })
+  async viewer(@Ctx() context: RequestContext): Promise<UserType> {
+    return UserType.from(await this.auth.findUser(context, callerOf(context).userId));
+  }
+
+  @Authorized()
+  @Query(() => UserType, {
+    description: 'The signed-in account.',
+    deprecationReason: 'Use `viewer`. Removal: 2027-06-30.',
+  })
+  me(@Ctx() context: RequestContext): Promise<UserType> {
+    return this.viewer(context);
+  }
+
+  @FieldResolver(() => ByteCountScalar, {
+    nullable: true,
+    description:
+      'The most bytes the account may keep (its own quota, else DEFAULT_QUOTA_BYTES); null for unlimited.',
+  })
+  quotaBytes(@Root() user: UserType): number | null {
+    return this.quota.quotaOf(user.user);
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'How many files the account has; only for its owner.',
+  })
+  async fileCount(@Ctx() context: RequestContext, @Root() user: UserType): Promise<number | null> {
+    const owner = ownedBy(context, user);
+    return owner && this.drive.countFiles(context, owner);
+  }
+
+  @FieldResolver(() => SessionConnection, {
+    nullable: true,
+    description: 'The account’s sessions that have not ended, newest first; only for its owner.',
+  })
+  async sessions(
+    @Ctx() context: RequestContext,
+    @Root() user: UserType,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+  ): Promise<SessionConnection | null> {
+    const owner = ownedBy(context, user);
+    if (!owner) return null;
+    const listing = await this.auth.listSessions(context, owner, page);
+    return SessionConnection.from(listing, (session) => SessionType.from(session));
+  }
+
+  @Mutation(() => RegisterPayload, {
+    description: `Creates an account. USER_EXISTS or EMAIL_TAKEN when taken; REGISTER_IP_LIMIT registrations per address an hour.`,
+  })
+  @UseMiddleware(
+    ReportUserErrors(RegisterPayload, {
+      [ErrorCode.USER_EXISTS]: ['input', 'userName'],
+      [ErrorCode.EMAIL_TAKEN]: ['input', 'email'],
+    }),
+  )
+  async register(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => RegisterInput, { description: INPUT }) input: RegisterInput,
+  ): Promise<Payload<RegisterPayload>> {
+    return { user: UserType.from(await this.auth.register(context, input)) };
+  }
+
+  @Mutation(() => LoginPayload, {
+    description:
+      'Opens a session and answers its bearer token. A wrong name or password is a user error (UNAUTHENTICATED); LOGIN_ACCOUNT_LIMIT attempts per account and LOGIN_IP_LIMIT per address in 15 minutes, then RATE_LIMITED.',
+  })
+  @UseMiddleware(ReportUserErrors(LoginPayload, { [ErrorCode.UNAUTHENTICATED]: ['input', 'password'] }))
+  async login(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => LoginInput, { description: INPUT }) input: LoginInput,
+  ): Promise<Payload<LoginPayload>> {
+    const { token, expiresAt, user } = await this.auth.login(context, input);
+    return { token, expiresAt, viewer: UserType.from(user) };
+  }
+
+  @Authorized()
+  @Mutation(() => LogoutPayload, {
+    description: 'Ends the session of this request: its token stops working.',
+  })
+  @UseMiddleware(ReportUserErrors(LogoutPayload))
+  async logout(@Ctx() context: RequestContext): Promise<Payload<LogoutPayload>> {
+    const caller = callerOf(context);
+    await this.auth.logout(context, caller);
+    return { deletedIds: [toGlobalId(IdType.SESSION, caller.sessionId)] };
+  }
+
+  @Authorized()
+  @Mutation(() => ChangePasswordPayload, {
+    description:
+      'Changes the password and ends every other session. FORBIDDEN when the current one is wrong.',
+  })
+  @UseMiddleware(ReportUserErrors(ChangePasswordPayload, { [ErrorCode.FORBIDDEN]: ['input', 'current'] }))
+  async changePassword(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => ChangePasswordInput, { description: INPUT }) input: ChangePasswordInput,
+  ): Promise<Payload<ChangePasswordPayload>> {
+    const caller = callerOf(context);
+    const ended = await this.auth.changePassword(context, caller, input.current, input.next);
+    return {
+      viewer: UserType.from(await this.auth.findUser(context, caller.userId)),
+      deletedIds: ended.map((id) => toGlobalId(IdType.SESSION, id)),
+    };
+  }
+
+  @Authorized()
+  @Mutation(() => RevokeSessionPayload, {
+    description: 'Ends one of the viewer’s sessions: its token stops working.',
+  })
+  @UseMiddleware(ReportUserErrors(RevokeSessionPayload, { [ErrorCode.NOT_FOUND]: ['input', 'id'] }))
+  async revokeSession(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => RevokeSessionInput, { description: INPUT }) input: RevokeSessionInput,
+  ): Promise<Payload<RevokeSessionPayload>> {
+    const id = localIdOf(input.id, [IdType.SESSION], 'session', ['input', 'id']);
+    await this.auth.revokeSession(context, callerOf(context), id);
+    return { deletedIds: [input.id] };
+  }
+
+  @Authorized()
+  @Mutation(() => SetStorageQuotaPayload, {
+    description:
+      'Sets the storage quota of an account; administrators only (`users.is_admin`, set in the database), else FORBIDDEN.',
+  })
+  @UseMiddleware(
+    ReportUserErrors(SetStorageQuotaPayload, {
+      [ErrorCode.NOT_FOUND]: ['input', 'userName'],
+      [ErrorCode.FORBIDDEN]: ['input', 'userName'],
+    }),
+  )
+  async setStorageQuota(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => SetStorageQuotaInput, { description: INPUT }) input: SetStorageQuotaInput,
+  ): Promise<Payload<SetStorageQuotaPayload>> {
+    const user = await this.quota.setQuota(
+      context,
+      callerOf(context),
+      input.userName,
+      input.quotaBytes ?? null,
+    );
+    return { user: UserType.from(user) };
+  }
+}
