@@ -1,7 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { SourceFile } from './source-file';
 
 export interface JsonResponse {
   status: number;
@@ -58,6 +61,44 @@ export function postStream(
   );
 }
 
+/** Throws with the answer's status and (the start of its) body unless `condition` holds. */
+export function assertAnswer(condition: boolean, what: string, answer: JsonResponse): void {
+  if (!condition)
+    throw new Error(`${what} failed (${answer.status}): ${JSON.stringify(answer.body).slice(0, 500)}`);
+}
+
+export interface MultipartBody {
+  contentType: string;
+  parts: (string | Readable)[];
+  length: number;
+}
+
+/**
+ * A `multipart/form-data` body for `postStream`: text fields, then one file part whose bytes are
+ * read from disk as they are sent.
+ */
+export function multipartWithFile(
+  fields: Record<string, string>,
+  file: { field: string; filename: string; source: SourceFile },
+): MultipartBody {
+  const boundary = `----picvault-bench-${randomBytes(8).toString('hex')}`;
+  const head =
+    Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      )
+      .join('') +
+    `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\n` +
+    `Content-Type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    parts: [head, createReadStream(file.source.path, { highWaterMark: 1 << 20 }), tail],
+    length: Buffer.byteLength(head) + file.source.size + Buffer.byteLength(tail),
+  };
+}
+
 function send(url: string, options: http.RequestOptions, body: Readable | undefined): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, options, (response) => {
@@ -90,10 +131,14 @@ export interface Downloaded {
 }
 
 /** Downloads `url` to nowhere with Node's own client and returns how many bytes arrived. */
-function downloadWithNode(url: string, timeoutMs: number): Promise<Downloaded> {
+function downloadWithNode(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<Downloaded> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const request = http.get(url, { timeout: timeoutMs }, (response) => {
+    const request = http.get(url, { timeout: timeoutMs, headers }, (response) => {
       let bytes = 0;
       response.on('data', (chunk: Buffer) => (bytes += chunk.length));
       response.on('error', reject);
@@ -112,7 +157,11 @@ function downloadWithNode(url: string, timeoutMs: number): Promise<Downloaded> {
  * The time is curl's own: starting the process takes 30 ms here, 60–100 ms under load, against about
  * 450 ms for the download of 1 GiB itself.
  */
-function downloadWithCurl(url: string, timeoutMs: number): Promise<Downloaded> {
+function downloadWithCurl(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<Downloaded> {
   return new Promise((resolve, reject) => {
     const curl = spawn(
       'curl',
@@ -124,6 +173,7 @@ function downloadWithCurl(url: string, timeoutMs: number): Promise<Downloaded> {
         String(timeoutMs / 1000),
         '-w',
         '%{http_code} %{size_download} %{time_total}',
+        ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
         url,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -142,7 +192,8 @@ function downloadWithCurl(url: string, timeoutMs: number): Promise<Downloaded> {
 
 export interface DownloadClient {
   name: string;
-  download(url: string, timeoutMs: number): Promise<Downloaded>;
+  /** `headers` go with the request (a token, for a download that needs one). */
+  download(url: string, timeoutMs: number, headers: Record<string, string>): Promise<Downloaded>;
 }
 
 /** curl when this machine has it, Node's client otherwise. */

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { Cleanups } from './cleanups';
+import { netdiskFigures } from './netdisk.bench';
 import { printTable, type Row } from './report';
 import { sharingFigures } from './sharing.bench';
 import { uploadFigures } from './upload.bench';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     if (!only || only === 'upload') rows.push(...(await uploadFigures(cleanups, log)));
     if (!only || only === 'sharing') rows.push(...(await sharingFigures(cleanups, log)));
+    if (!only || only === 'netdisk') rows.push(...(await netdiskFigures(cleanups, log)));
   } finally {
     clearTimeout(watchdog);
     await cleanups.runAll();

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import type http from 'node:http';
+import { bareJsonRequest, comparedWithBare, startBaselineServer } from './baseline';
 import type { Cleanups } from './cleanups';
 import { requestJson, type JsonResponse } from './http-client';
 import { runLoad, type LoadResult } from './load';
@@ -11,14 +11,13 @@ import {
   temporaryDirectory,
   withClient,
 } from './picvault';
-import { freePort, startNodeServer, type ChildServer } from './processes';
+import type { ChildServer } from './processes';
 import { loadRow, section, unavailable, type Row } from './report';
 
 const SHARES = 100_000;
 const READS = { count: 5000, concurrency: 16, maxSeconds: 120 };
 const WARM_UP = { count: 300, concurrency: 16, maxSeconds: 60 };
 const HOT_DOWNLOADS = { count: 2000, concurrency: 32, maxSeconds: 120 };
-const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
 
 const RANKING_QUERY = `query { downloadRanking(first: 10) { totalCount nodes { id name downloadCount } } }`;
 const RECORD_DOWNLOAD = `mutation ($id: ID!) { recordShareDownload(input: { id: $id }) { counted share { downloadCount } } }`;
@@ -105,15 +104,6 @@ const pvdescRequest = (server: ChildServer) => (_index: number, agent: http.Agen
     },
   );
 
-const bareRequest = (server: ChildServer) => (_index: number, agent: http.Agent) =>
-  requestJson(`${server.url}/ranking`, { agent, body: { start: 0, count: 10 } }).then((answer) =>
-    failIf((answer.body as { code?: number }).code !== 0, 'bare server failed', answer),
-  );
-
-function compared(load: LoadResult, bare: LoadResult): string {
-  return `bare JSON ${bare.perSecond.toFixed(0)} req/s: ${((load.perSecond / bare.perSecond) * 100).toFixed(0)}%`;
-}
-
 async function measureRun(
   server: ChildServer,
   label: string,
@@ -135,13 +125,13 @@ async function measureRun(
   log(`downloadRanking ${label}`);
   await runLoad({ ...WARM_UP, send: rankingRequest(server) });
   const ranking = await runLoad({ ...READS, send: rankingRequest(server) });
-  rows.push(loadRow(`GraphQL downloadRanking(first: 10) ${label}`, ranking, compared(ranking, bare)));
+  rows.push(loadRow(`GraphQL downloadRanking(first: 10) ${label}`, ranking, comparedWithBare(ranking, bare)));
 
   if (await routeExists(server, '/api/sharefiles?cmd=pvdesc')) {
     log(`sharefiles?cmd=pvdesc ${label}`);
     await runLoad({ ...WARM_UP, send: pvdescRequest(server) });
     const pvdesc = await runLoad({ ...READS, send: pvdescRequest(server) });
-    rows.push(loadRow(`/api/sharefiles?cmd=pvdesc ${label}`, pvdesc, compared(pvdesc, bare)));
+    rows.push(loadRow(`/api/sharefiles?cmd=pvdesc ${label}`, pvdesc, comparedWithBare(pvdesc, bare)));
   } else {
     rows.push(unavailable(`/api/sharefiles?cmd=pvdesc ${label}`, 'route missing'));
   }
@@ -182,19 +172,10 @@ export async function sharingFigures(cleanups: Cleanups, log: (line: string) => 
   const rows: Row[] = [section(`sharing: ${describe}`)];
 
   const work = await temporaryDirectory(cleanups, 'sharing');
-  const barePort = await freePort();
-  const bareServer = await startNodeServer(
-    'bare JSON server',
-    [BASELINE_SCRIPT],
-    [String(barePort), work],
-    {},
-    barePort,
-    '/ready',
-    cleanups,
-  );
+  const bareServer = await startBaselineServer('bare JSON server', work, cleanups);
   log('bare JSON server');
-  await runLoad({ ...WARM_UP, send: bareRequest(bareServer) });
-  const bare = await runLoad({ ...READS, send: bareRequest(bareServer) });
+  await runLoad({ ...WARM_UP, send: bareJsonRequest(bareServer) });
+  const bare = await runLoad({ ...READS, send: bareJsonRequest(bareServer) });
   await bareServer.stop();
   rows.push(loadRow('bare Node JSON server (constant answer)', bare));
 

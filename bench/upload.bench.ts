@@ -1,14 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { startBaselineServer } from './baseline';
 import type { Cleanups } from './cleanups';
+import { bestPass, DOWNLOAD_REPEATS, REPEATS, timedDownload, type Pass } from './downloads';
 import {
+  assertAnswer,
   downloadClient,
+  multipartWithFile,
   postStream,
   requestJson,
-  type DownloadClient,
   type JsonResponse,
 } from './http-client';
 import { runLoad } from './load';
@@ -20,14 +23,7 @@ import {
   startPicvault,
   temporaryDirectory,
 } from './picvault';
-import {
-  cpuSeconds,
-  freePort,
-  startNodeServer,
-  startServer,
-  withRssSampling,
-  type ChildServer,
-} from './processes';
+import { freePort, startServer, withRssSampling, type ChildServer } from './processes';
 import {
   belowCheck,
   formatMegabytes,
@@ -39,39 +35,12 @@ import {
   unavailable,
   type Row,
 } from './report';
+import { generateFile, type SourceFile } from './source-file';
 
 const FILE_BYTES = Number(process.env.BENCH_UPLOAD_BYTES || 1024 ** 3);
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 const RSS_GROWTH_LIMIT = 100e6;
-/** Each byte figure is the best of this many runs, interleaved: the machine is shared. */
-const REPEATS = Number(process.env.BENCH_REPEATS || 3);
-/** A download round takes seconds where an upload round takes a minute: twice as many cost little. */
-const DOWNLOAD_REPEATS = 2 * REPEATS;
 const INSTANT_UPLOADS = { count: 2000, concurrency: 16, maxSeconds: 120 };
-const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
-
-interface SourceFile {
-  path: string;
-  size: number;
-  md5: string;
-}
-
-/** Random bytes written once, 1 MiB at a time, hashed as they are written. */
-async function generateFile(file: string, size: number): Promise<SourceFile> {
-  const md5 = createHash('md5');
-  const handle = await open(file, 'wx');
-  try {
-    for (let written = 0; written < size;) {
-      const chunk = randomBytes(Math.min(1 << 20, size - written));
-      md5.update(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return { path: file, size, md5: md5.digest('hex') };
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const started = process.hrtime.bigint();
@@ -95,20 +64,6 @@ async function ddWrite(source: SourceFile, target: string): Promise<number> {
   );
   await rm(target, { force: true });
   return megabytesPerSecond(source.size, seconds);
-}
-
-/** One pass over the bytes: its rate in MB/s and the CPU seconds the reading process spent. */
-interface Pass {
-  rate: number;
-  cpuSeconds: number;
-}
-
-/** The best of several passes: the fastest rate and, apart from it, the least CPU. */
-function bestPass(passes: Pass[]): Pass {
-  return {
-    rate: Math.max(...passes.map((pass) => pass.rate)),
-    cpuSeconds: Math.min(...passes.map((pass) => pass.cpuSeconds)),
-  };
 }
 
 async function plainRead(source: SourceFile): Promise<Pass> {
@@ -174,28 +129,25 @@ function uploadRows(figure: string, source: SourceFile, run: UploadRun, baseline
 
 /** The GraphQL multipart request spec: operations, map, then the file part streamed from disk. */
 function graphqlUpload(server: ChildServer, token: string, source: SourceFile, name: string) {
-  const boundary = `----picvault-bench-${randomBytes(8).toString('hex')}`;
   const operations = JSON.stringify({
     query: `mutation ($input: UploadFileInput!) {
       uploadFile(input: $input) { file { id md5 size download { url } } userErrors { code message } }
     }`,
     variables: { input: { file: null, name, md5: source.md5, size: source.size } },
   });
-  const head =
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${name}"\r\n` +
-    `Content-Type: application/octet-stream\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
+  const body = multipartWithFile(
+    { operations, map: '{"0":["variables.input.file"]}' },
+    { field: '0', filename: name, source },
+  );
   return postStream(
     `${server.url}/graphql`,
     {
-      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-type': body.contentType,
       'apollo-require-preflight': 'true',
       authorization: `Bearer ${token}`,
     },
-    [head, createReadStream(source.path, { highWaterMark: 1 << 20 }), tail],
-    Buffer.byteLength(head) + source.size + Buffer.byteLength(tail),
+    body.parts,
+    body.length,
     UPLOAD_TIMEOUT_MS,
   );
 }
@@ -214,16 +166,6 @@ function desktopUpload(server: ChildServer, token: string, user: string, source:
     Buffer.byteLength(head) + source.size + Buffer.byteLength(tail),
     UPLOAD_TIMEOUT_MS,
   );
-}
-
-/** One download of the whole file from the server `pid`, timed; throws unless every byte arrived. */
-async function download(client: DownloadClient, url: string, pid: number, size: number): Promise<Pass> {
-  const cpuBefore = await cpuSeconds(pid);
-  const fetched = await client.download(url, UPLOAD_TIMEOUT_MS);
-  if (fetched.status !== 200 || fetched.bytes !== size) {
-    throw new Error(`${url} answered ${fetched.status} with ${fetched.bytes} bytes`);
-  }
-  return { rate: megabytesPerSecond(size, fetched.seconds), cpuSeconds: (await cpuSeconds(pid)) - cpuBefore };
 }
 
 /** `python3 -m http.server` over the folder that holds the file: the issue's reference file server. */
@@ -258,11 +200,13 @@ async function downloadFigures(
     log(
       `download round ${round} of ${DOWNLOAD_REPEATS} (${client.name}): signed URL, plain read, Node, Python`,
     );
-    passes.picvault.push(await download(client, servers.url, servers.picvault.pid, source.size));
+    passes.picvault.push(await timedDownload(client, servers.url, servers.picvault.pid, source.size));
     passes.read.push(await plainRead(source));
     const textbook = `${servers.baseline.url}/download/${name}`;
-    passes.node.push(await download(client, textbook, servers.baseline.pid, source.size));
-    if (python) passes.python.push(await download(client, `${python.url}/${name}`, python.pid, source.size));
+    passes.node.push(await timedDownload(client, textbook, servers.baseline.pid, source.size));
+    if (python) {
+      passes.python.push(await timedDownload(client, `${python.url}/${name}`, python.pid, source.size));
+    }
   }
   await python?.stop();
   const [picvault, node, read] = [passes.picvault, passes.node, passes.read].map(bestPass);
@@ -300,11 +244,6 @@ async function downloadFigures(
   return rows;
 }
 
-function expect(condition: boolean, what: string, answer: JsonResponse): void {
-  if (!condition)
-    throw new Error(`${what} failed (${answer.status}): ${JSON.stringify(answer.body).slice(0, 500)}`);
-}
-
 /** Issue 3: bytes in and out of Picvault against the disk and a minimal server, and instant upload. */
 export async function uploadFigures(cleanups: Cleanups, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [
@@ -320,16 +259,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
   log(`dd write, best of ${REPEATS}`);
   const dd = await fastest(REPEATS, () => ddWrite(source, path.join(work, 'dd.out')));
 
-  const baselinePort = await freePort();
-  const baseline = await startNodeServer(
-    'baseline server',
-    [BASELINE_SCRIPT],
-    [String(baselinePort), work],
-    {},
-    baselinePort,
-    '/ready',
-    cleanups,
-  );
+  const baseline = await startBaselineServer('baseline server', work, cleanups);
   const server = await startPicvault(
     'picvault (uploads)',
     {
@@ -361,7 +291,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
         UPLOAD_TIMEOUT_MS,
       ),
     );
-    expect(
+    assertAnswer(
       (toBaseline.answer.body as { md5?: string }).md5 === source.md5,
       'baseline upload',
       toBaseline.answer,
@@ -377,7 +307,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
         data?: { uploadFile?: { file: { md5: string; download: { url: string } } | null } };
       }
     ).data?.uploadFile?.file;
-    expect(uploaded?.md5 === source.md5, 'GraphQL uploadFile', viaGraphql.answer);
+    assertAnswer(uploaded?.md5 === source.md5, 'GraphQL uploadFile', viaGraphql.answer);
     downloadUrl = uploaded!.download.url;
     runs.graphql.push(viaGraphql);
 
@@ -386,7 +316,11 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
       const viaDesktop = await measuredUpload(server, () =>
         desktopUpload(server, token, user, source, `big-desktop-${round}.bin`),
       );
-      expect((viaDesktop.answer.body as { code?: number }).code === 0, '/api/upload', viaDesktop.answer);
+      assertAnswer(
+        (viaDesktop.answer.body as { code?: number }).code === 0,
+        '/api/upload',
+        viaDesktop.answer,
+      );
       runs.desktop.push(viaDesktop);
     }
   }
@@ -423,7 +357,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
           agent,
           body: { token, user, md5: source.md5, filename: `md5-copy-${index}.bin` },
         });
-        expect((answer.body as { code?: number }).code === 0, '/api/md5', answer);
+        assertAnswer((answer.body as { code?: number }).code === 0, '/api/md5', answer);
       },
     });
     rows.push(loadRow(`instant upload /api/md5 (${instant})`, load));
@@ -446,7 +380,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
         data?: { instantUpload?: { file: { id: string } | null } };
         errors?: unknown;
       };
-      expect(
+      assertAnswer(
         answer.status === 200 && !body.errors && !!body.data?.instantUpload?.file,
         'instantUpload',
         answer,

@@ -11,7 +11,7 @@ import type { Config } from './config';
 import type { RequestContext } from './context';
 import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
-import { fileDownloadRoutes } from './http/file-download.routes';
+import { FileDownloads } from './http/file-downloads';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
 import { costLimitPlugin, OPERATION_LIMITS, operationLimitRules } from './http/graphql-limits';
 import { multipartUploads } from './http/multipart-uploads';
@@ -21,12 +21,15 @@ import { publicFileRoutes } from './http/public-file.routes';
 import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
 import { imageHostRouter } from './legacy-rest/imagehost/router';
+import { netdiskRouter } from './legacy-rest/netdisk/router';
 import type { Logger } from './logger';
 import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
 import { createServices, type Services } from './services';
+import { MailService } from './services/mail.service';
 import { createBlobStore } from './storage';
 import { playgroundRouter } from './web/playground';
+import { resetPasswordRouter } from './web/reset-password';
 import { sharePageRouter } from './web/share-page';
 
 export interface AppDependencies {
@@ -39,7 +42,7 @@ export interface AppDependencies {
 
 export interface App {
   express: Express;
-  /** Resolves once the background work started so far (removing bytes nothing needs) has finished. */
+  /** Resolves once the background work started so far (removing bytes, sending mail) has finished. */
   settled(): Promise<void>;
   /** Runs the periodic upkeep now (it also runs at start and hourly): the storage sweep, old sessions. */
   maintain(): Promise<void>;
@@ -71,6 +74,10 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
+    mail: MailService.create(
+      { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.DATA_DIR },
+      logger,
+    ),
     authLimits: {
       loginPerAccount: config.LOGIN_ACCOUNT_LIMIT,
       loginPerAddress: config.LOGIN_IP_LIMIT,
@@ -143,8 +150,9 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     }
   });
 
-  app.use(['/graphql', '/api'], apiCors(origins));
-  app.use(['/files', '/s', '/p'], fileCors());
+  // File responses first: a direct link under /Netdisk is a file response, not an API call.
+  app.use(['/files', '/s', '/p', '/Netdisk/download', '/Netdisk/straight'], fileCors());
+  app.use(['/graphql', '/api', '/Netdisk'], apiCors(origins));
   app.use('/graphql', playgroundRouter());
   app.use(
     '/graphql',
@@ -154,22 +162,29 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
-  app.use(fileDownloadRoutes(services.drive, store, services.signer, contexts));
+  const downloads = new FileDownloads(services.drive, store, services.signer, contexts);
+  app.use(downloads.routes());
   app.use(publicFileRoutes(services.shares, services.pictureShares, store, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));
+  app.use(resetPasswordRouter(executor));
   app.use('/api', imageHostRouter(executor, { timeZone: config.TIME_ZONE }));
+  app.use('/Netdisk', netdiskRouter(executor, downloads, { timeZone: config.TIME_ZONE }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
 
   return {
     express: app,
-    settled: () => services.blobs.settled(),
+    settled: async () => {
+      await services.blobs.settled();
+      await services.mail.settled();
+    },
     maintain: upkeep,
     stop: async () => {
       clearInterval(maintenance);
       await apollo.stop();
       await services.blobs.settled();
+      await services.mail.settled();
       await store.destroy();
     },
   };

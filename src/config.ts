@@ -91,6 +91,8 @@ const environmentSchema = z.object({
   LOGIN_IP_LIMIT: positiveInteger.default(50),
   REGISTER_IP_LIMIT: positiveInteger.default(20),
   COUNT_LIMIT_PER_MINUTE: positiveInteger.default(30),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).max(254).default('Picvault <no-reply@picvault.invalid>'),
   EMBEDDED_PG_PORT: port.default(0),
 });
 

@@ -11,6 +11,7 @@ import { Files1732500000000 } from './migrations/1732500000000-files';
 import { Shares1732600000000 } from './migrations/1732600000000-shares';
 import { Quotas1732700000000 } from './migrations/1732700000000-quotas';
 import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-indexes';
+import { Netdisk1732900000000 } from './migrations/1732900000000-netdisk';
 
 const MIGRATION_LOCK_ID = 7261001;
 
@@ -21,6 +22,7 @@ export const migrations = [
   Shares1732600000000,
   Quotas1732700000000,
   KeysetIndexes1732800000000,
+  Netdisk1732900000000,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -13,7 +13,15 @@ export function apiCors(origins: OriginPolicy): RequestHandler {
     origin: (origin, decide) => decide(null, origins.isAllowedCrossOrigin(origin)),
     credentials: true,
     methods: ['GET', 'HEAD', 'POST'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    // Netdisk downloads come from API routes too.
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'Content-Disposition',
+      'Content-Range',
+      'Accept-Ranges',
+      'ETag',
+    ],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
 }

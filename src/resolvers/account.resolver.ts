@@ -17,6 +17,9 @@ import {
   ChangePasswordInput,
   LoginInput,
   RegisterInput,
+  RequestPasswordResetInput,
+  ResetPasswordInput,
+  SessionTokenKind,
   RevokeSessionInput,
   SetStorageQuotaInput,
 } from '../schema/auth.input';
@@ -25,6 +28,8 @@ import {
   LoginPayload,
   LogoutPayload,
   RegisterPayload,
+  RequestPasswordResetPayload,
+  ResetPasswordPayload,
   RevokeSessionPayload,
   SetStorageQuotaPayload,
 } from '../schema/auth.payload';
@@ -36,6 +41,7 @@ import type { Payload } from '../schema/user-error';
 import { SessionConnection, SessionType, UserType } from '../schema/user.type';
 import type { AuthService } from '../services/auth.service';
 import type { DriveService } from '../services/drive.service';
+import type { PasswordResetService } from '../services/password-reset.service';
 import type { QuotaService } from '../services/quota.service';
 import { callerOf } from './caller';
 import { ReportUserErrors } from './user-errors';
@@ -51,6 +57,7 @@ export class AccountResolver {
     private readonly auth: AuthService,
     private readonly quota: QuotaService,
     private readonly drive: DriveService,
+    private readonly passwordResets: PasswordResetService,
   ) {}
 
   @Authorized()
@@ -126,7 +133,10 @@ export class AccountResolver {
     @Ctx() context: RequestContext,
     @Arg('input', () => LoginInput, { description: INPUT }) input: LoginInput,
   ): Promise<Payload<LoginPayload>> {
-    const { token, expiresAt, user } = await this.auth.login(context, input);
+    const { token, expiresAt, user } = await this.auth.login(context, {
+      ...input,
+      jwt: input.tokenKind === SessionTokenKind.JWT,
+    });
     return { token, expiresAt, viewer: UserType.from(user) };
   }
 
@@ -195,5 +205,37 @@ export class AccountResolver {
       input.quotaBytes ?? null,
     );
     return { user: UserType.from(user) };
+  }
+
+  @Mutation(() => RequestPasswordResetPayload, {
+    description:
+      'Mails a single-use link, good for an hour, to set a new password, if an account has this address. Answers alike either way. No sign-in needed.',
+  })
+  @UseMiddleware(ReportUserErrors(RequestPasswordResetPayload))
+  async requestPasswordReset(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => RequestPasswordResetInput, { description: INPUT }) input: RequestPasswordResetInput,
+  ): Promise<Payload<RequestPasswordResetPayload>> {
+    await this.passwordResets.request(context, input.email);
+    return {};
+  }
+
+  @Mutation(() => ResetPasswordPayload, {
+    description:
+      'Sets a new password with the token of a reset link, and ends every session of the account. NOT_FOUND for an unknown token, GONE for a used one, LINK_EXPIRED past its hour.',
+  })
+  @UseMiddleware(
+    ReportUserErrors(ResetPasswordPayload, {
+      [ErrorCode.NOT_FOUND]: ['input', 'token'],
+      [ErrorCode.GONE]: ['input', 'token'],
+      [ErrorCode.LINK_EXPIRED]: ['input', 'token'],
+    }),
+  )
+  async resetPassword(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => ResetPasswordInput, { description: INPUT }) input: ResetPasswordInput,
+  ): Promise<Payload<ResetPasswordPayload>> {
+    const userId = await this.passwordResets.reset(context, input.token, input);
+    return { userName: (await this.auth.findUser(context, userId)).userName };
   }
 }

@@ -16,6 +16,7 @@ import {
   CreateFolderInput,
   DeleteItemsInput,
   FileByContentArgs,
+  ItemArgs,
   FilesArgs,
   FoldersArgs,
   MoveItemsInput,
@@ -32,6 +33,7 @@ import {
   RenameItemPayload,
 } from '../schema/drive-item.payload';
 import {
+  DriveItemInterface,
   driveItemType,
   FileConnection,
   FileType,
@@ -118,6 +120,19 @@ export class DriveItemResolver {
     return item && FileType.from(item);
   }
 
+  @Authorized()
+  @Query(() => DriveItemInterface, {
+    nullable: true,
+    description: 'The viewer’s file or folder at a path; null when there is none (the top folder is none).',
+  })
+  async item(
+    @Ctx() context: RequestContext,
+    @Args(() => ItemArgs) { path }: ItemArgs,
+  ): Promise<DriveItemInterface | null> {
+    const item = await this.drive.findByPath(context, callerOf(context), path);
+    return item && driveItemType(item);
+  }
+
   @FieldResolver(() => SignedUrlType, { description: 'A private download URL of the file, for its owner.' })
   download(@Ctx() context: RequestContext, @Root() file: FileType): SignedUrlType {
     return this.fileLinks.download(context, file.item);
@@ -158,7 +173,8 @@ export class DriveItemResolver {
     @Ctx() context: RequestContext,
     @Arg('input', () => CreateFolderInput, { description: INPUT }) input: CreateFolderInput,
   ): Promise<Payload<CreateFolderPayload>> {
-    return { folder: FolderType.from(await this.drive.createFolder(context, callerOf(context), input.path)) };
+    const folder = await this.drive.createFolder(context, callerOf(context), input.path, input.failIfExists);
+    return { folder: FolderType.from(folder) };
   }
 
   @Authorized()

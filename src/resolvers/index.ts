@@ -1,6 +1,7 @@
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services';
 import { AccountResolver } from './account.resolver';
+import { DirectLinkResolver } from './direct-link.resolver';
 import { DriveItemResolver } from './drive-item.resolver';
 import { NodeResolver } from './node.resolver';
 import { PictureShareResolver } from './picture-share.resolver';
@@ -15,6 +16,7 @@ export const resolverClasses = [
   UploadResolver,
   ShareResolver,
   PictureShareResolver,
+  DirectLinkResolver,
 ] as const;
 
 /** Hands type-graphql one resolver instance per class, each built with the services it needs. */
@@ -25,7 +27,11 @@ export function createResolverContainer(services: Services): ContainerType {
       NodeResolver,
       new NodeResolver(services.drive, services.shares, services.pictureShares, services.auth, views),
     ],
-    [AccountResolver, new AccountResolver(services.auth, services.quota, services.drive)],
+    [
+      AccountResolver,
+      new AccountResolver(services.auth, services.quota, services.drive, services.passwordResets),
+    ],
+    [DirectLinkResolver, new DirectLinkResolver(services.directLinks, services.fileLinks)],
     [
       DriveItemResolver,
       new DriveItemResolver(

@@ -1,5 +1,5 @@
 import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { Field, ID, InputType } from 'type-graphql';
+import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { MD5_HEX } from './drive-item.input';
 import { ByteCountScalar } from './scalars';
 import { IsUserName } from './validators';
@@ -45,6 +45,20 @@ export class RegisterInput extends PasswordInput {
   phone?: string;
 }
 
+export enum SessionTokenKind {
+  OPAQUE = 'OPAQUE',
+  JWT = 'JWT',
+}
+
+registerEnumType(SessionTokenKind, {
+  name: 'SessionTokenKind',
+  description: 'The form of a session’s bearer token; either is sent as `Authorization: Bearer <token>`.',
+  valuesConfig: {
+    OPAQUE: { description: '32 random lowercase hex characters.' },
+    JWT: { description: 'A JWT (HS256) whose `jti` is the session’s, as Netdisk clients carry one.' },
+  },
+});
+
 @InputType('LoginInput', { description: 'An account’s name and password.' })
 export class LoginInput extends PasswordInput {
   @Field(() => String, { description: 'The user name, in any letter case.' })
@@ -53,6 +67,24 @@ export class LoginInput extends PasswordInput {
 
   @Field(() => Boolean, { defaultValue: false, description: 'Keep the session for 30 days instead of one.' })
   remember!: boolean;
+
+  @Field(() => SessionTokenKind, { defaultValue: SessionTokenKind.OPAQUE, description: 'The token’s form.' })
+  tokenKind!: SessionTokenKind;
+}
+
+@InputType('RequestPasswordResetInput', { description: 'The address of an account that lost its password.' })
+export class RequestPasswordResetInput {
+  @Field(() => String, { description: 'An e-mail address.' })
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be a valid e-mail address' })
+  email!: string;
+}
+
+@InputType('ResetPasswordInput', { description: 'A reset token from the mail, and the new password.' })
+export class ResetPasswordInput extends PasswordInput {
+  @Field(() => String, { description: 'The token of the link in the mail (`token=` in it).' })
+  @Length(1, 64)
+  token!: string;
 }
 
 @InputType('ChangePasswordInput', { description: 'The current password and the one to replace it.' })

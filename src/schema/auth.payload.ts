@@ -53,3 +53,18 @@ export class SetStorageQuotaPayload extends PayloadType {
   @Field(() => UserType, { nullable: true, description: 'The account with its new quota; null on failure.' })
   user: UserType | null = null;
 }
+
+@ObjectType('RequestPasswordResetPayload', {
+  description:
+    'What `requestPasswordReset` did: the same for every well-formed address, so that it tells nobody which addresses have accounts.',
+})
+export class RequestPasswordResetPayload extends PayloadType {}
+
+@ObjectType('ResetPasswordPayload', { description: 'What `resetPassword` did.' })
+export class ResetPasswordPayload extends PayloadType {
+  @Field(() => String, {
+    nullable: true,
+    description: 'The account’s user name, to sign in with; null on failure.',
+  })
+  userName: string | null = null;
+}

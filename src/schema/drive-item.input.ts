@@ -54,6 +54,15 @@ export class FileFilterInput {
 
   @Field(() => String, {
     nullable: true,
+    description:
+      'The extension, with or without its dot, in any letter case: `png` and `.png` find `cat.PNG`.',
+  })
+  @IsOptional()
+  @MaxLength(32)
+  extension?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
     description: 'The start of the content type, such as `image/` or `application/pdf`.',
   })
   @IsOptional()
@@ -195,6 +204,19 @@ export class InstantUploadInput {
 @InputType('CreateFolderInput', { description: 'A folder to make.' })
 export class CreateFolderInput {
   @Field(() => String, { description: 'Such as `/photos/2024`; missing parents are made too.' })
+  @IsFolderPath()
+  path!: string;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Answer NAME_TAKEN when the folder exists already, instead of answering it as it is.',
+  })
+  failIfExists!: boolean;
+}
+
+@ArgsType()
+export class ItemArgs {
+  @Field(() => String, { description: 'The path of a file or folder, such as `/photos/cat.png`.' })
   @IsFolderPath()
   path!: string;
 }

@@ -1,15 +1,17 @@
 import type { Caller, RequestContext } from '../context';
 import { isUUID } from 'class-validator';
+import { randomUUID } from 'node:crypto';
 import { AppError, badInput, notFound } from '../app-error';
 import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import { violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
-import { transactional } from '../db/transaction';
+import { afterCommit, transactional } from '../db/transaction';
 import { Session, SessionKind } from '../entities/session.entity';
 import { User } from '../entities/user.entity';
 import { ErrorCode } from '../schema/error-code';
 import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
+import type { TokenSigner } from './signed-tokens';
 import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +48,8 @@ export interface Registration extends PasswordProof {
 export interface LoginRequest extends PasswordProof {
   userName: string;
   remember?: boolean;
+  /** A JWT (as Netdisk clients carry one) instead of the 32-hex token. */
+  jwt?: boolean;
 }
 
 export interface IssuedSession {
@@ -98,6 +102,7 @@ const NEWEST_SESSIONS_FIRST: Ordering = {
 };
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
+const OPAQUE_TOKEN = /^[0-9a-f]{32}$/i;
 /** Limiter keys are hashes: no user text ever reaches a Redis key. */
 const addressKey = (ip: string | null) => sha256Hex(ip ?? 'unknown');
 
@@ -118,6 +123,7 @@ export class AuthService {
   constructor(
     private readonly sessionCache: KeyValueCache,
     private readonly limiters: AuthLimiters,
+    private readonly sessionTokens: TokenSigner,
   ) {}
 
   async register(context: RequestContext, registration: Registration): Promise<User> {
@@ -179,7 +185,8 @@ export class AuthService {
       this.limiters.loginByAddress.giveBack(address),
     ]);
     const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
-    const { token, session } = await this.openSession(context, user, SessionKind.TOKEN, lifetime);
+    const kind = request.jwt ? SessionKind.JWT : SessionKind.TOKEN;
+    const { token, session } = await this.openSession(context, user, kind, lifetime);
     return { token, expiresAt: session.expiresAt, user };
   }
 
@@ -190,14 +197,21 @@ export class AuthService {
     kind: SessionKind,
     lifetimeMs: number,
   ): Promise<{ token: string; session: Session }> {
-    const token = newToken();
     const now = new Date();
+    const id = randomUUID();
+    const expiresAt = new Date(now.getTime() + lifetimeMs);
+    // A JWT names its session (`jti`, as Netdisk clients expect); either kind is stored as its hash only.
+    const token =
+      kind === SessionKind.JWT
+        ? await this.sessionTokens.sign({ jti: id, sub: user.userName }, expiresAt)
+        : newToken();
     const session = await context.manager.save(
       context.manager.create(Session, {
+        id,
         userId: user.id,
         tokenHash: sha256Hex(token),
         kind,
-        expiresAt: new Date(now.getTime() + lifetimeMs),
+        expiresAt,
         lastUsedAt: now,
         ip: context.ip,
         userAgent: context.userAgent?.slice(0, 512) ?? null,
@@ -223,8 +237,7 @@ export class AuthService {
     next: PasswordProof,
   ): Promise<string[]> {
     const currentMd5 = passwordMd5Of(current);
-    const passwordHash = await hashPasswordMd5(passwordMd5Of(next));
-    const ended = await transactional(context, async (tx) => {
+    return transactional(context, async (tx) => {
       const user = await tx.manager.findOne(User, {
         where: { id: caller.userId },
         lock: { mode: 'pessimistic_write' },
@@ -232,21 +245,42 @@ export class AuthService {
       if (!user || !(await verifyPasswordMd5(user.passwordHash, currentMd5))) {
         throw new AppError(ErrorCode.FORBIDDEN, 'The current password is wrong');
       }
-      await tx.manager.update(User, { id: user.id }, { passwordHash });
-      return returningRows<{ id: string; token_hash: string }>(
-        tx.manager,
-        `DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id, token_hash`,
-        [user.id, caller.sessionId],
-      );
+      return this.replacePassword(tx, user.id, next, caller.sessionId);
     });
-    await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
+  }
+
+  /**
+   * Gives the account a new password and ends all its sessions but `keptSessionId`, in the caller's
+   * transaction; the ended sessions leave the cache once it commits. Answers their ids.
+   */
+  async replacePassword(
+    context: RequestContext,
+    userId: string,
+    next: PasswordProof,
+    keptSessionId: string | null,
+  ): Promise<string[]> {
+    const passwordHash = await hashPasswordMd5(passwordMd5Of(next));
+    await context.manager.update(User, { id: userId }, { passwordHash });
+    const ended = await returningRows<{ id: string; token_hash: string }>(
+      context.manager,
+      `DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING id, token_hash`,
+      [userId, keptSessionId],
+    );
+    await afterCommit(context, async () => {
+      await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
+    });
     return ended.map((row) => row.id);
   }
 
-  /** The caller a bearer token stands for, or null when it is unknown or expired. */
+  /**
+   * The caller a bearer token stands for, or null when it is unknown or expired: a 32-hex token, or a
+   * JWT of ours (its signature checked before anything is looked up), found alike by its hash.
+   */
   async authenticate(context: RequestContext, token: string): Promise<Caller | null> {
-    if (!/^[0-9a-f]{32}$/i.test(token)) return null;
-    const tokenHash = sha256Hex(token.toLowerCase());
+    let tokenHash: string;
+    if (OPAQUE_TOKEN.test(token)) tokenHash = sha256Hex(token.toLowerCase());
+    else if ((await this.sessionTokens.verify(token))?.expired === false) tokenHash = sha256Hex(token);
+    else return null;
     const cached = await this.readCachedSession(tokenHash);
     if (cached) return cached.expiresAt > Date.now() ? toCaller(cached) : null;
     const [found] = await returningRows<{ id: string; user_id: string; expires_at: Date; user_name: string }>(

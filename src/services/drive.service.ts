@@ -8,7 +8,16 @@ import { transactional } from '../db/transaction';
 import { DriveItem, DriveItemKind } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
-import { ancestorsOf, childDirOf, MAX_DIR_BYTES, numberedName, ROOT, toDir, validateName } from './paths';
+import {
+  ancestorsOf,
+  childDirOf,
+  itemDir,
+  MAX_DIR_BYTES,
+  numberedName,
+  ROOT,
+  toDir,
+  validateName,
+} from './paths';
 import {
   given,
   pageQuery,
@@ -49,6 +58,8 @@ export interface DriveListRequest {
   kind?: DriveItemKind;
   /** A substring of the name, in any letter case. */
   nameContains?: string | null;
+  /** The extension, with or without its dot, in any letter case: `png` and `.png` find `a.PNG`. */
+  extension?: string | null;
   /** The start of the content type, such as `image/`; folders have none. */
   contentTypePrefix?: string | null;
   /** Only files that are (or are not) publicly shared. */
@@ -90,6 +101,9 @@ export interface CountedItem {
   item: DriveItem;
   counted: boolean;
 }
+
+/** `text` matched literally inside a LIKE pattern (backslash is the default escape character). */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (special) => `\\${special}`);
 
 /** Runs `work` for each id in turn; a failure the user caused is that item's outcome, not the batch's. */
 async function eachItem<Result>(
@@ -137,6 +151,17 @@ export class DriveService {
     if (!UUID.test(id)) return null;
     return context.manager.findOne(DriveItem, {
       where: { id, ownerId: caller.userId },
+      relations: { blob: true },
+    });
+  }
+
+  /** The caller's file or folder at `path` (such as `/photos/cat.png`); null when there is none. */
+  async findByPath(context: RequestContext, caller: Caller, path: string): Promise<DriveItem | null> {
+    const dir = itemDir(path);
+    if (dir === ROOT) return null;
+    const [parent, name] = ancestorsOf(dir).at(-1)!;
+    return context.manager.findOne(DriveItem, {
+      where: { ownerId: caller.userId, dir: parent, name },
       relations: { blob: true },
     });
   }
@@ -201,8 +226,13 @@ export class DriveService {
       conditions.push(`n.dir = ${parameters.add(dir)}`);
     }
     if (request.kind) conditions.push(`n.kind = ${parameters.add(request.kind)}`);
+    // ILIKE patterns, which the trigram index on names serves (a plain scan of the tree otherwise).
     if (request.nameContains) {
-      conditions.push(`strpos(lower(n.name), lower(${parameters.add(request.nameContains)})) > 0`);
+      conditions.push(`n.name ILIKE ${parameters.add(`%${likeEscaped(request.nameContains)}%`)}`);
+    }
+    if (request.extension) {
+      const extension = request.extension.replace(/^\./, '');
+      conditions.push(`n.name ILIKE ${parameters.add(`%_.${likeEscaped(extension)}`)}`);
     }
     if (request.contentTypePrefix) {
       conditions.push(`starts_with(b.content_type, ${parameters.add(request.contentTypePrefix)})`);
@@ -234,12 +264,20 @@ export class DriveService {
   }
 
   /** Creates the folder and any missing parents; an existing folder is returned as it is. */
-  async createFolder(context: RequestContext, caller: Caller, path: string): Promise<DriveItem> {
-    const dir = toDir(path);
+  async createFolder(
+    context: RequestContext,
+    caller: Caller,
+    path: string,
+    failIfExists = false,
+  ): Promise<DriveItem> {
+    const dir = itemDir(path);
     if (dir === ROOT) throw badInput('The root folder always exists');
     return transactional(context, async (tx) => {
-      await this.ensureFolder(tx, caller.userId, dir);
       const [parent, name] = ancestorsOf(dir).at(-1)!;
+      if (failIfExists && (await this.findByPath(tx, caller, path))) {
+        throw new AppError(ErrorCode.NAME_TAKEN, `"${name}" already exists in ${parent}`);
+      }
+      await this.ensureFolder(tx, caller.userId, dir);
       return tx.manager.findOneByOrFail(DriveItem, { ownerId: caller.userId, dir: parent, name });
     });
   }

@@ -14,9 +14,14 @@ import { ShareLinks } from './share-links';
 import { ShareService } from './share.service';
 import { UploadService } from './upload.service';
 import { UrlSigner } from './url-signer';
+import { DirectLinkService } from './direct-link.service';
+import type { MailService } from './mail.service';
+import { PasswordResetService } from './password-reset.service';
+import { TokenSigner } from './signed-tokens';
 
 export interface ServiceDependencies {
   cache: KeyValueCache;
+  mail: MailService;
   /** Attempts per window: LOGIN_ACCOUNT_LIMIT, LOGIN_IP_LIMIT and REGISTER_IP_LIMIT. */
   authLimits: { loginPerAccount: number; loginPerAddress: number; registrationsPerAddress: number };
   /** COUNT_LIMIT_PER_MINUTE: what one client may add to one counter of one object in a minute. */
@@ -42,6 +47,9 @@ export interface Services {
   ranking: RankingService;
   pictureShares: PictureShareService;
   shareLinks: ShareLinks;
+  passwordResets: PasswordResetService;
+  directLinks: DirectLinkService;
+  mail: MailService;
 }
 
 export function createServices(dependencies: ServiceDependencies): Services {
@@ -49,29 +57,26 @@ export function createServices(dependencies: ServiceDependencies): Services {
   const signer = new UrlSigner(dependencies.secret);
   const blobs = new BlobService(dependencies.store);
   const quota = new QuotaService(dependencies.defaultQuotaBytes);
-  const counts = new CountLimiter(
-    new AttemptLimiter('counts', { attempts: dependencies.countsPerMinute, seconds: 60 }, redis),
-  );
+  const limiter = (name: string, attempts: number, seconds: number) =>
+    new AttemptLimiter(name, { attempts, seconds }, redis);
+  const counts = new CountLimiter(limiter('counts', dependencies.countsPerMinute, 60));
   const drive = new DriveService(blobs, quota, counts);
+  const auth = new AuthService(
+    dependencies.cache,
+    {
+      loginByAccount: limiter('login-account', authLimits.loginPerAccount, LOGIN_WINDOW_SECONDS),
+      loginByAddress: limiter('login-address', authLimits.loginPerAddress, LOGIN_WINDOW_SECONDS),
+      registerByAddress: limiter(
+        'register-address',
+        authLimits.registrationsPerAddress,
+        REGISTER_WINDOW_SECONDS,
+      ),
+    },
+    new TokenSigner(dependencies.secret, 'session'),
+  );
   const ranking = new RankingService(redis);
   return {
-    auth: new AuthService(dependencies.cache, {
-      loginByAccount: new AttemptLimiter(
-        'login-account',
-        { attempts: authLimits.loginPerAccount, seconds: LOGIN_WINDOW_SECONDS },
-        redis,
-      ),
-      loginByAddress: new AttemptLimiter(
-        'login-address',
-        { attempts: authLimits.loginPerAddress, seconds: LOGIN_WINDOW_SECONDS },
-        redis,
-      ),
-      registerByAddress: new AttemptLimiter(
-        'register-address',
-        { attempts: authLimits.registrationsPerAddress, seconds: REGISTER_WINDOW_SECONDS },
-        redis,
-      ),
-    }),
+    auth,
     quota,
     blobs,
     drive,
@@ -82,5 +87,17 @@ export function createServices(dependencies: ServiceDependencies): Services {
     ranking,
     pictureShares: new PictureShareService(drive, counts),
     shareLinks: new ShareLinks(),
+    passwordResets: new PasswordResetService(auth, dependencies.mail, {
+      mailsByAddress: limiter('reset-mails', 3, 60 * 60),
+      requestsByClient: limiter('reset-requests', 20, 60 * 60),
+    }),
+    directLinks: new DirectLinkService(
+      drive,
+      blobs,
+      quota,
+      new TokenSigner(dependencies.secret, 'direct-link'),
+      dependencies.secret,
+    ),
+    mail: dependencies.mail,
   };
 }

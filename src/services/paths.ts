@@ -18,6 +18,8 @@ export function nameProblem(name: string, what = 'A name'): string | null {
     return `${what} must be 1 to ${MAX_NAME_BYTES} bytes long`;
   }
   if (name.includes('/')) return `${what} cannot contain "/"`;
+  // Windows clients read it as a separator: such a name would name another path there.
+  if (name.includes('\\')) return `${what} cannot contain "\\"`;
   if (CONTROL.test(name)) return `${what} cannot contain control characters`;
   if (BIDI_CONTROL.test(name)) return `${what} cannot contain text-direction controls`;
   if (name === '.' || name === '..') return `${what} cannot be "." or ".."`;
@@ -32,17 +34,31 @@ export function validateName(name: string): string {
 }
 
 /**
- * A folder path as stored in `nodes.dir`: `/` or `/a/b/`. Accepts `a/b`, `/a/b/` and repeated
- * slashes; every segment must be a valid name, so `..` can never climb out.
+ * A folder path as stored in `nodes.dir`: `/` or `/a/b/`. Accepts `a/b` and `/a/b/`; every segment
+ * must be a valid name, so `..` can never climb out, and an empty one (`/a//b`) is refused rather than
+ * guessed at.
  */
 export function toDir(folder: string): string {
-  const segments = folder.split('/').filter((segment) => segment !== '');
-  for (const segment of segments) validateName(segment);
-  const dir = segments.length ? `/${segments.join('/')}/` : ROOT;
+  if (folder === '' || folder === ROOT) return ROOT;
+  const segments = folder.replace(/^\//, '').replace(/\/$/, '').split('/');
+  for (const segment of segments) {
+    if (segment === '') throw badInput('A path cannot contain an empty segment ("//")');
+    validateName(segment);
+  }
+  const dir = `/${segments.join('/')}/`;
   if (Buffer.byteLength(dir) > MAX_DIR_BYTES) {
     throw badInput(`A folder path must be at most ${MAX_DIR_BYTES} bytes long`);
   }
   return dir;
+}
+
+/**
+ * The path of one file or folder, such as `/photos/cat.png`, as `toDir` reads it; a trailing `/`
+ * would make a file's path read as a folder's, so it is refused.
+ */
+export function itemDir(path: string): string {
+  if (path.length > 1 && path.endsWith('/')) throw badInput('A path to a file or folder cannot end with "/"');
+  return toDir(path);
 }
 
 /** The `dir` of a folder's children: the folder's own path with a trailing slash. */

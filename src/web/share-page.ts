@@ -5,43 +5,14 @@ import { legacyTime } from '../legacy-rest/imagehost/list-format';
 import { viewPictureShare, type PictureView } from '../legacy-rest/imagehost/picture-view';
 import { ErrorCode } from '../schema/error-code';
 import { escapeHtml } from './escape-html';
+import { ASSETS_URL, messageSheet, pageHeaders, pageLayout } from './page-layout';
 
 const ASSETS_DIR = path.join(__dirname, 'share-page-assets');
-const ASSETS_URL = '/share/assets';
 const ASSETS = new Set(['share-page.css', 'share-page.js', 'favicon.svg']);
-
-const PAGE_POLICY = [
-  "default-src 'none'",
-  "img-src 'self'",
-  "style-src 'self'",
-  "script-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 interface PageOutcome {
   status: number;
   main: string;
-}
-
-function layout(main: string): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>分享图片</title>
-<link rel="icon" type="image/svg+xml" href="${ASSETS_URL}/favicon.svg">
-<link rel="stylesheet" href="${ASSETS_URL}/share-page.css">
-<script src="${ASSETS_URL}/share-page.js" defer></script>
-</head>
-<body>
-${main}
-<footer class="footer">Picvault 图床</footer>
-</body>
-</html>
-`;
 }
 
 function pictureSheet(view: PictureView, timeZone: string): string {
@@ -69,17 +40,9 @@ function pictureSheet(view: PictureView, timeZone: string): string {
 </main>`;
 }
 
-function messageSheet(heading: string, detail: string): string {
-  return `<main class="sheet sheet--message">
-<h1 class="sheet__title">分享图片</h1>
-<p class="message" id="message">${escapeHtml(heading)}</p>
-<p class="message__detail">${escapeHtml(detail)}</p>
-</main>`;
-}
-
 const notFound: PageOutcome = {
   status: 404,
-  main: messageSheet('没有找到这张分享的图片', '链接可能不完整，或者分享已经被取消。'),
+  main: messageSheet('分享图片', '没有找到这张分享的图片', '链接可能不完整，或者分享已经被取消。'),
 };
 
 async function outcome(
@@ -93,12 +56,12 @@ async function outcome(
   if (result.ok) return { status: 200, main: pictureSheet(result.data, timeZone) };
   switch (result.code) {
     case ErrorCode.GONE:
-      return { status: 404, main: messageSheet('文件已经被删除', '分享者已经删除了这张图片。') };
+      return { status: 404, main: messageSheet('分享图片', '文件已经被删除', '分享者已经删除了这张图片。') };
     case ErrorCode.NOT_FOUND:
     case ErrorCode.BAD_USER_INPUT:
       return notFound;
     default:
-      return { status: 500, main: messageSheet('暂时无法打开这张图片', '请稍后再试。') };
+      return { status: 500, main: messageSheet('分享图片', '暂时无法打开这张图片', '请稍后再试。') };
   }
 }
 
@@ -113,14 +76,9 @@ export function sharePageRouter(executor: Executor, timeZone: string): Router {
     const { status, main } = await outcome(executor, request, request.query.urlmd5, timeZone);
     response
       .status(status)
-      .set({
-        'Content-Security-Policy': PAGE_POLICY,
-        'Cache-Control': 'no-store',
-        'Referrer-Policy': 'no-referrer',
-        'X-Content-Type-Options': 'nosniff',
-      })
+      .set(pageHeaders())
       .type('html')
-      .send(layout(main));
+      .send(pageLayout('分享图片', main, 'share-page.js'));
   });
 
   router.get(`${ASSETS_URL}/:file`, (request, response, next) => {

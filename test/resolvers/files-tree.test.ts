@@ -488,8 +488,16 @@ describe.each([
       const created = await createFolder(alice, '/x/y/z');
       expect(created).toMatchObject({ __typename: 'Folder', name: 'z', folderPath: '/x/y', path: '/x/y/z' });
       expect((await folderPaths(alice, { recursive: true })).sort()).toEqual(['/x', '/x/y', '/x/y/z']);
-      const again = await createFolder(alice, 'x/y/z/');
+      const again = await createFolder(alice, 'x/y/z');
       expect(again.id).toBe(created.id);
+    });
+
+    it.each(['/x/y/', '/x//y', 'x\\y'])('refuses the path %j, creating nothing', async (path) => {
+      const answer = await graphql<CreateFolderAnswer>(app, CREATE_FOLDER, { path }, alice.token);
+      expect(answer.data!.createFolder.userErrors).toMatchObject([
+        { code: 'BAD_USER_INPUT', field: ['input', 'path'] },
+      ]);
+      expect(await folderPaths(alice, { recursive: true })).toEqual([]);
     });
 
     it('answers NAME_TAKEN on the path when a file is in the way, creating nothing', async () => {

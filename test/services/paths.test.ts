@@ -1,5 +1,5 @@
 import { AppError } from '../../src/app-error';
-import { ancestorsOf, numberedName, splitName, toDir, validateName } from '../../src/services/paths';
+import { ancestorsOf, itemDir, numberedName, splitName, toDir, validateName } from '../../src/services/paths';
 
 const badInput = expect.objectContaining({ code: 'BAD_USER_INPUT' }) as AppError;
 
@@ -26,6 +26,7 @@ describe('validateName', () => {
     ['a C1 control', 'a\u0085b'],
     ['"."', '.'],
     ['".."', '..'],
+    ['a backslash', 'a\\b'],
   ])('refuses a name with %s as BAD_USER_INPUT', (_label, name) => {
     expect(() => validateName(name)).toThrow(badInput);
   });
@@ -38,22 +39,43 @@ describe('toDir', () => {
     ['a', '/a/'],
     ['/a/b', '/a/b/'],
     ['a/b/', '/a/b/'],
-    ['//a///b//', '/a/b/'],
   ])('normalises %j to %j', (folder, dir) => {
     expect(toDir(folder)).toBe(dir);
   });
 
-  it.each(['../x', '/a/../b', './a', '/a/./b', '..', 'a/\0/b', 'x/' + 'a'.repeat(256)])(
-    'refuses %j as BAD_USER_INPUT',
-    (folder) => {
-      expect(() => toDir(folder)).toThrow(badInput);
-    },
-  );
+  it.each([
+    '../x',
+    '/a/../b',
+    './a',
+    '/a/./b',
+    '..',
+    'a/\0/b',
+    'x/' + 'a'.repeat(256),
+    '//',
+    '//a',
+    '/a//b',
+    '/a/b//',
+    'a\\b',
+    '\\a',
+  ])('refuses %j as BAD_USER_INPUT', (folder) => {
+    expect(() => toDir(folder)).toThrow(badInput);
+  });
 
   it('refuses a path longer than 2048 bytes, however few characters it has', () => {
     expect(() => toDir(Array.from({ length: 9 }, () => 'a'.repeat(250)).join('/'))).toThrow(badInput);
     expect(() => toDir(Array.from({ length: 4 }, () => '文'.repeat(180)).join('/'))).toThrow(badInput);
     expect(toDir(Array.from({ length: 8 }, () => 'a'.repeat(250)).join('/'))).toHaveLength(2009);
+  });
+});
+
+describe('itemDir', () => {
+  it('reads the path of one file or folder as toDir does', () => {
+    expect(itemDir('/a/b.txt')).toBe('/a/b.txt/');
+    expect(itemDir('/')).toBe('/');
+  });
+
+  it.each(['/a/', '/a/b.txt/', 'a/'])('refuses %j, whose trailing "/" would make it a folder', (path) => {
+    expect(() => itemDir(path)).toThrow(badInput);
   });
 });
 

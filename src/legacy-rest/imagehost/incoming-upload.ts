@@ -19,8 +19,7 @@ export interface IncomingUpload {
   readonly namedAnotherUser: boolean;
 }
 
-/** A request body that is not a well-formed upload in either client format. */
-export class MalformedUploadError extends Error {}
+export { MalformedUploadError } from '../upload-value';
 
 const DECIMAL = /^\d{1,15}$/;
 

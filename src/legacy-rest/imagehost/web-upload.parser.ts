@@ -1,13 +1,11 @@
-import busboy from 'busboy';
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
-import { finished, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { readFilePart, type FormFields } from '../multipart-file';
 import { declaredSize, MalformedUploadError, type IncomingUpload } from './incoming-upload';
 
 const MD5_HEX = /^[0-9a-fA-F]{32}$/;
 const MAX_FIELD_BYTES = 4096;
-
-type Fields = Partial<Record<string, string>>;
 
 /**
  * Hashes and counts the file's bytes, and holds back their end until the fields that follow them
@@ -20,7 +18,7 @@ class TrailingFieldsCheck extends Transform {
   namedAnotherUser = false;
 
   constructor(
-    private readonly fields: Promise<Fields>,
+    private readonly fields: Promise<FormFields>,
     private readonly userName: string,
   ) {
     super({ highWaterMark: 1 << 20 });
@@ -36,7 +34,7 @@ class TrailingFieldsCheck extends Transform {
     this.fields.then((fields) => done(this.disagreement(fields)), done);
   }
 
-  private disagreement({ user, md5, size }: Fields): Error | null {
+  private disagreement({ user, md5, size }: FormFields): Error | null {
     if (user !== undefined && user.toLowerCase() !== this.userName.toLowerCase()) {
       this.namedAnotherUser = true;
       return new MalformedUploadError('The upload names another account than the token’s');
@@ -57,60 +55,22 @@ class TrailingFieldsCheck extends Transform {
  * up to the start of the file. Fields sent before the file count at once; those after it are
  * checked as the file ends. A token must come before the file, as it is needed to start storing it.
  */
-export function readWebUpload(request: Request): Promise<IncomingUpload> {
-  return new Promise((resolve, reject) => {
-    const parser = busboy({
-      headers: request.headers,
-      // Names reach the core as sent, so `../x` is refused rather than quietly shortened to `x`.
-      preservePath: true,
-      defParamCharset: 'utf8',
-      limits: { files: 1, fields: 8, parts: 9, fieldSize: MAX_FIELD_BYTES },
-    });
-    const fields: Fields = {};
-    const complete = new Promise<Fields>((resolveFields, rejectFields) => {
-      parser.on('close', () => resolveFields(fields));
-      parser.on('error', rejectFields);
-    });
-    // Read only by a file's check; a form that fails before its file is reported by `reject`.
-    complete.catch(() => undefined);
-    let file: Readable | null = null;
-
-    parser.on('field', (name, value) => {
-      fields[name] ??= value;
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || file || info.filename === undefined) {
-        // A part we skip fails too when the body is cut inside it: unheard, that would end the process.
-        stream.on('error', () => undefined);
-        stream.resume();
-        return;
-      }
-      file = stream;
-      // The body may fail (cut inside the file) while the token is still being checked, before
-      // `content` pipes the file anywhere: unheard, that error would bring the process down. The
-      // stream keeps it, and the pipeline reports it once attached.
-      stream.on('error', () => undefined);
-      const filename = info.filename;
-      let check: TrailingFieldsCheck | null = null;
-      resolve({
-        filename,
-        token: fields.token,
-        user: fields.user,
-        content(userName) {
-          check = new TrailingFieldsCheck(complete, userName);
-          return pipeline(stream, check, () => undefined);
-        },
-        get namedAnotherUser() {
-          return check?.namedAnotherUser ?? false;
-        },
-      });
-    });
-    parser.on('error', (error) => reject(error as Error));
-    parser.on('close', () => reject(new MalformedUploadError('The form has no file part')));
-    // A client that goes away mid-upload fails the file, so nothing of it is kept.
-    finished(request, (error) => {
-      if (error) parser.destroy(error);
-    });
-    request.pipe(parser);
+export async function readWebUpload(request: Request): Promise<IncomingUpload> {
+  const part = await readFilePart(request, {
+    fileField: 'file',
+    limits: { files: 1, fields: 8, parts: 9, fieldSize: MAX_FIELD_BYTES },
   });
+  let check: TrailingFieldsCheck | null = null;
+  return {
+    filename: part.filename,
+    token: part.fieldsBefore.token,
+    user: part.fieldsBefore.user,
+    content(userName) {
+      check = new TrailingFieldsCheck(part.complete, userName);
+      return pipeline(part.stream, check, () => undefined);
+    },
+    get namedAnotherUser() {
+      return check?.namedAnotherUser ?? false;
+    },
+  };
 }
