@@ -32,6 +32,17 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts run by plain Node in a child process (test/fixtures): JavaScript, checked without types.
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'commonjs',
+      parserOptions: { projectService: false, project: false },
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', Buffer: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

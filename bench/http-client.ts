@@ -47,6 +47,7 @@ export function postStream(
   parts: (string | Buffer | Readable)[],
   length: number,
   timeoutMs: number,
+  agent?: http.Agent,
 ): Promise<JsonResponse> {
   async function* body() {
     for (const part of parts) {
@@ -56,7 +57,7 @@ export function postStream(
   }
   return send(
     url,
-    { method: 'POST', timeout: timeoutMs, headers: { ...headers, 'content-length': String(length) } },
+    { method: 'POST', agent, timeout: timeoutMs, headers: { ...headers, 'content-length': String(length) } },
     Readable.from(body(), { objectMode: false }),
   );
 }
@@ -69,17 +70,23 @@ export function assertAnswer(condition: boolean, what: string, answer: JsonRespo
 
 export interface MultipartBody {
   contentType: string;
-  parts: (string | Readable)[];
+  parts: (string | Buffer | Readable)[];
   length: number;
 }
 
-/**
- * A `multipart/form-data` body for `postStream`: text fields, then one file part whose bytes are
- * read from disk as they are sent.
- */
-export function multipartWithFile(
+/** The file part of a multipart body: its field, its name, and its `Content-Type` (octet-stream unless said). */
+export interface FilePart {
+  field: string;
+  filename: string;
+  contentType?: string;
+}
+
+/** Text fields, then one file part whose `size` bytes are `content`. */
+function multipart(
   fields: Record<string, string>,
-  file: { field: string; filename: string; source: SourceFile },
+  file: FilePart,
+  content: Buffer | Readable,
+  size: number,
 ): MultipartBody {
   const boundary = `----picvault-bench-${randomBytes(8).toString('hex')}`;
   const head =
@@ -90,13 +97,33 @@ export function multipartWithFile(
       )
       .join('') +
     `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\n` +
-    `Content-Type: application/octet-stream\r\n\r\n`;
+    `Content-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    parts: [head, createReadStream(file.source.path, { highWaterMark: 1 << 20 }), tail],
-    length: Buffer.byteLength(head) + file.source.size + Buffer.byteLength(tail),
+    parts: [head, content, tail],
+    length: Buffer.byteLength(head) + size + Buffer.byteLength(tail),
   };
+}
+
+/**
+ * A `multipart/form-data` body for `postStream`: text fields, then one file part whose bytes are
+ * read from disk as they are sent.
+ */
+export function multipartWithFile(
+  fields: Record<string, string>,
+  file: FilePart & { source: SourceFile },
+): MultipartBody {
+  const stream = createReadStream(file.source.path, { highWaterMark: 1 << 20 });
+  return multipart(fields, file, stream, file.source.size);
+}
+
+/** The same with the file's bytes in memory: for many small files, nothing read from disk while timed. */
+export function multipartWithBytes(
+  fields: Record<string, string>,
+  file: FilePart & { content: Buffer },
+): MultipartBody {
+  return multipart(fields, file, file.content, file.content.length);
 }
 
 function send(url: string, options: http.RequestOptions, body: Readable | undefined): Promise<JsonResponse> {

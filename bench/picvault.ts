@@ -70,6 +70,8 @@ export interface PicvaultOptions {
   /** A key prefix to run with Redis, or null to run with the in-process fallbacks. */
   redisPrefix: string | null;
   dataDir: string;
+  /** Settings of this run's own, over the ones below (`SM_UPLOADS_PER_MINUTE`, …). */
+  env?: Record<string, string>;
 }
 
 /** `node dist/main.js` as a production user would run it, on a free port of 127.0.0.1. */
@@ -97,6 +99,7 @@ export async function startPicvault(
       LOGIN_IP_LIMIT: '100000000',
       REGISTER_IP_LIMIT: '100000000',
       ...(options.redisPrefix ? { REDIS_URL, REDIS_PREFIX: options.redisPrefix } : {}),
+      ...options.env,
     },
     port,
     '/healthz',

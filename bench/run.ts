@@ -7,6 +7,7 @@ import { Cleanups } from './cleanups';
 import { netdiskFigures } from './netdisk.bench';
 import { printTable, type Row } from './report';
 import { sharingFigures } from './sharing.bench';
+import { smmsFigures } from './smms.bench';
 import { uploadFigures } from './upload.bench';
 
 const WATCHDOG_MS = 30 * 60_000;
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     if (!only || only === 'upload') rows.push(...(await uploadFigures(cleanups, log)));
     if (!only || only === 'sharing') rows.push(...(await sharingFigures(cleanups, log)));
     if (!only || only === 'netdisk') rows.push(...(await netdiskFigures(cleanups, log)));
+    if (!only || only === 'smms') rows.push(...(await smmsFigures(cleanups, log)));
   } finally {
     clearTimeout(watchdog);
     await cleanups.runAll();

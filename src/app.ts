@@ -22,6 +22,7 @@ import { RequestContextFactory } from './http/request-context';
 import { Executor } from './legacy-rest/execute';
 import { imageHostRouter } from './legacy-rest/imagehost/router';
 import { netdiskRouter } from './legacy-rest/netdisk/router';
+import { smmsRouter, smmsV2Router } from './legacy-rest/smms/router';
 import type { Logger } from './logger';
 import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
@@ -89,9 +90,16 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     defaultQuotaBytes: config.DEFAULT_QUOTA_BYTES,
     redis,
+    images: {
+      anonymous: config.SM_ANONYMOUS,
+      maxBytes: config.SM_MAX_BYTES,
+      maxPixels: config.SM_MAX_PIXELS,
+      perMinute: config.SM_UPLOADS_PER_MINUTE,
+      perDay: config.SM_UPLOADS_PER_DAY,
+    },
   });
   const origins = new OriginPolicy(config.CORS_ORIGINS, config.PUBLIC_URL);
-  const contexts = new RequestContextFactory(dataSource, services.auth, logger, {
+  const contexts = new RequestContextFactory(dataSource, services.auth, services.apiTokens, logger, {
     publicUrl: config.PUBLIC_URL,
     fallbackUrl: `http://localhost:${config.PORT}`,
     origins,
@@ -151,8 +159,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   });
 
   // File responses first: a direct link under /Netdisk is a file response, not an API call.
-  app.use(['/files', '/s', '/p', '/Netdisk/download', '/Netdisk/straight'], fileCors());
-  app.use(['/graphql', '/api', '/Netdisk'], apiCors(origins));
+  app.use(['/files', '/s', '/p', '/i', '/Netdisk/download', '/Netdisk/straight'], fileCors());
+  app.use(['/graphql', '/api', '/Netdisk', '/sm'], apiCors(origins));
   app.use('/graphql', playgroundRouter());
   app.use(
     '/graphql',
@@ -164,10 +172,13 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   );
   const downloads = new FileDownloads(services.drive, store, services.signer, contexts);
   app.use(downloads.routes());
-  app.use(publicFileRoutes(services.shares, services.pictureShares, store, contexts));
+  app.use(publicFileRoutes(services, store, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));
   app.use(resetPasswordRouter(executor));
+  // Before spec 001's `/api`, which has no `v2`.
+  app.use('/api/v2', smmsV2Router(executor));
   app.use('/api', imageHostRouter(executor, { timeZone: config.TIME_ZONE }));
+  app.use('/sm', smmsRouter(executor));
   app.use('/Netdisk', netdiskRouter(executor, downloads, { timeZone: config.TIME_ZONE }));
 
   app.use(notFoundHandler);

@@ -93,6 +93,11 @@ const environmentSchema = z.object({
   COUNT_LIMIT_PER_MINUTE: positiveInteger.default(30),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).max(254).default('Picvault <no-reply@picvault.invalid>'),
+  SM_ANONYMOUS: booleanFlag.default(true),
+  SM_MAX_BYTES: positiveInteger.default(5 * 1024 ** 2),
+  SM_MAX_PIXELS: positiveInteger.default(50_000_000),
+  SM_UPLOADS_PER_MINUTE: positiveInteger.default(20),
+  SM_UPLOADS_PER_DAY: positiveInteger.default(500),
   EMBEDDED_PG_PORT: port.default(0),
 });
 

@@ -1,12 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { Logger } from './logger';
 
-/** Who is asking: resolved from a valid, unexpired session. */
-export interface Caller {
+/**
+ * Who is asking: the account, and the credential the request came with, a login session or an API
+ * token (never both), so that uploads can be put down to the token that made them.
+ */
+export type Caller = {
   userId: string;
   userName: string;
-  sessionId: string;
-}
+} & ({ sessionId: string; apiTokenId: null } | { sessionId: null; apiTokenId: string });
 
 /** Work to run once the surrounding transaction has committed (cache updates, blob removal). */
 export type AfterCommitTask = () => Promise<void>;
@@ -23,7 +25,18 @@ export interface Transaction {
  */
 export interface RequestContext {
   readonly requestId: string;
+  /** Who may act on the account: a login session or a FULL API token; null when signed out. */
   readonly caller: Caller | null;
+  /**
+   * Who may upload: any valid credential, an UPLOAD-scoped API token included. Only operations
+   * marked `@Authorized(UPLOAD)` read it, so everything else treats such a token as signed out.
+   */
+  readonly uploader: Caller | null;
+  /**
+   * Whether the request carried a token that does not hold (unknown, expired, revoked): where signing
+   * in is optional, such a request is refused rather than served as anonymous.
+   */
+  readonly refusedToken: boolean;
   readonly ip: string | null;
   /**
    * Where the client reaches us, `scheme://host[:port]` without a trailing slash: PUBLIC_URL, or the

@@ -12,6 +12,8 @@ import { Shares1732600000000 } from './migrations/1732600000000-shares';
 import { Quotas1732700000000 } from './migrations/1732700000000-quotas';
 import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-indexes';
 import { Netdisk1732900000000 } from './migrations/1732900000000-netdisk';
+import { ApiTokens1732950000000 } from './migrations/1732950000000-api-tokens';
+import { ImageUploads1733000000000 } from './migrations/1733000000000-image-uploads';
 
 const MIGRATION_LOCK_ID = 7261001;
 
@@ -23,6 +25,8 @@ export const migrations = [
   Quotas1732700000000,
   KeysetIndexes1732800000000,
   Netdisk1732900000000,
+  ApiTokens1732950000000,
+  ImageUploads1733000000000,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

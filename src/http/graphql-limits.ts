@@ -35,7 +35,7 @@ export const OPERATION_LIMITS = {
 } as const;
 
 /** Mutations that verify a password: one per operation, so one request is one argon2 hash. */
-const AUTHENTICATION_MUTATIONS = new Set(['login', 'register', 'changePassword']);
+const AUTHENTICATION_MUTATIONS = new Set(['login', 'register', 'changePassword', 'issueApiToken']);
 
 /** An operation refused for what it asks for, before it runs. */
 export class OperationLimitError extends GraphQLError {
@@ -88,7 +88,9 @@ const rootFieldsRule: ValidationRule = (context) => ({
     const authentications = names.filter((name) => AUTHENTICATION_MUTATIONS.has(name)).length;
     if (operation.operation === OperationTypeNode.MUTATION && authentications > 1) {
       context.reportError(
-        new OperationLimitError('An operation may run at most one of login, register and changePassword'),
+        new OperationLimitError(
+          `An operation may run at most one of ${[...AUTHENTICATION_MUTATIONS].join(', ')}`,
+        ),
       );
     }
   },

@@ -2,7 +2,9 @@ import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../context';
 import type { Logger } from '../logger';
+import { ApiTokenScope, type ApiTokenService } from '../services/api-token.service';
 import type { AuthService } from '../services/auth.service';
+import { isApiToken } from '../services/credentials';
 import { tokenFromRequest } from './credentials';
 import { requestOrigin, type OriginPolicy } from './origin';
 
@@ -19,6 +21,7 @@ export class RequestContextFactory {
   constructor(
     private readonly dataSource: DataSource,
     private readonly auth: AuthService,
+    private readonly apiTokens: ApiTokenService,
     private readonly logger: Logger,
     private readonly settings: RequestContextSettings,
   ) {}
@@ -28,6 +31,8 @@ export class RequestContextFactory {
     return {
       requestId: 'background',
       caller: null,
+      uploader: null,
+      refusedToken: false,
       ip: null,
       baseUrl: this.settings.publicUrl ?? this.settings.fallbackUrl,
       userAgent: null,
@@ -48,6 +53,8 @@ export class RequestContextFactory {
       // genReqId in app.ts always gives a string.
       requestId: request.id as string,
       caller: null,
+      uploader: null,
+      refusedToken: false,
       ip: request.ip ?? null,
       baseUrl: this.settings.publicUrl ?? requestOrigin(request) ?? this.settings.fallbackUrl,
       userAgent: request.get('user-agent') ?? null,
@@ -56,6 +63,13 @@ export class RequestContextFactory {
       transaction: null,
     };
     if (!token) return anonymous;
-    return { ...anonymous, caller: await this.auth.authenticate(anonymous, token) };
+    if (!isApiToken(token)) {
+      const caller = await this.auth.authenticate(anonymous, token);
+      return { ...anonymous, caller, uploader: caller, refusedToken: caller === null };
+    }
+    const credential = await this.apiTokens.authenticate(anonymous, token);
+    // An UPLOAD token is no caller: whatever is not marked for uploads treats it as signed out.
+    const caller = credential?.scope === ApiTokenScope.FULL ? credential.caller : null;
+    return { ...anonymous, caller, uploader: credential?.caller ?? null, refusedToken: credential === null };
   }
 }

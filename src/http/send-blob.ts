@@ -57,6 +57,8 @@ export async function sendBlob(
   store: BlobStore,
   blob: Blob,
   name: string,
+  /** Private and revalidated unless the URL is public and lasting. */
+  cacheControl = 'private, max-age=0, must-revalidate',
 ) {
   const etag = `"${blob.sha256}"`;
   const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
@@ -66,7 +68,7 @@ export async function sendBlob(
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Last-Modified': blob.createdAt.toUTCString(),
-    'Cache-Control': 'private, max-age=0, must-revalidate',
+    'Cache-Control': cacheControl,
     'Content-Type': inline ? blob.contentType : 'application/octet-stream',
     'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', name),
   });

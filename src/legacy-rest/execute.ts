@@ -87,9 +87,12 @@ export class Executor {
   private async contextFor(request: Request, credentials: LegacyCredentials): Promise<RequestContext> {
     const token = typeof credentials.token === 'string' && credentials.token ? credentials.token : undefined;
     const context = await this.contexts.create(request, token);
-    if (credentials.userName === undefined || !context.caller) return context;
+    // The uploader is whoever the token stands for, whatever its scope.
+    if (credentials.userName === undefined || !context.uploader) return context;
     // A token only vouches for its own account: acting as anyone else is acting signed out.
     const claimed = typeof credentials.userName === 'string' ? credentials.userName.toLowerCase() : null;
-    return claimed === context.caller.userName.toLowerCase() ? context : { ...context, caller: null };
+    return claimed === context.uploader.userName.toLowerCase()
+      ? context
+      : { ...context, caller: null, uploader: null };
   }
 }

@@ -1,6 +1,6 @@
 import busboy, { type Limits } from 'busboy';
 import type { Request } from 'express';
-import { finished, type Readable } from 'node:stream';
+import { finished, PassThrough, type Readable } from 'node:stream';
 import { MalformedUploadError } from './upload-value';
 
 export type FormFields = Partial<Record<string, string>>;
@@ -23,7 +23,16 @@ export interface FilePart {
  */
 export function readFilePart(
   request: Request,
-  options: { fileField?: string; limits: Limits },
+  options: {
+    fileField?: string;
+    limits: Limits;
+    /**
+     * The form must be whole and carry no second file part of `fileField`: the file's stream ends
+     * only once the whole form has been read, and fails otherwise, so that nothing of a bad form is
+     * kept (limits.files must leave room to see a second part).
+     */
+    soleFile?: boolean;
+  },
 ): Promise<FilePart> {
   return new Promise((resolve, reject) => {
     const parser = busboy({
@@ -41,6 +50,7 @@ export function readFilePart(
     // Read only by whoever checks trailing fields; a form that fails before its file rejects below.
     complete.catch(() => undefined);
     let kept: Readable | null = null;
+    let secondFile = false;
 
     parser.on('field', (name, value) => {
       fields[name] ??= value;
@@ -49,6 +59,7 @@ export function readFilePart(
       // Every part's stream fails when the body is cut inside it: unheard, that would end the
       // process. The kept file's stream keeps its error for the pipeline that reads it.
       stream.on('error', () => undefined);
+      if (kept !== null && name === options.fileField) secondFile = true;
       if (
         kept !== null ||
         (options.fileField !== undefined && name !== options.fileField) ||
@@ -58,7 +69,8 @@ export function readFilePart(
         return;
       }
       kept = stream;
-      resolve({ filename: info.filename, fieldsBefore: { ...fields }, stream, complete });
+      const file = options.soleFile ? heldUntil(complete, stream, () => secondFile) : stream;
+      resolve({ filename: info.filename, fieldsBefore: { ...fields }, stream: file, complete });
     });
     parser.on('error', (error: unknown) => {
       const failure =
@@ -77,6 +89,24 @@ export function readFilePart(
     });
     request.pipe(parser);
   });
+}
+
+/** `file` as a stream that ends only once `form` has been read whole, with no second file in it. */
+function heldUntil(form: Promise<FormFields>, file: Readable, hadSecondFile: () => boolean): Readable {
+  const held = new PassThrough({ highWaterMark: 1 << 16 });
+  file.on('error', (error) => held.destroy(error));
+  file.pipe(held, { end: false });
+  file.once('end', () => {
+    form.then(
+      () =>
+        hadSecondFile()
+          ? held.destroy(new MalformedUploadError('The form has more than one file part'))
+          : held.end(),
+      (error: unknown) =>
+        held.destroy(error instanceof Error ? error : new MalformedUploadError('The form is malformed')),
+    );
+  });
+  return held;
 }
 
 const STALL_CHECK_MS = 50;

@@ -43,13 +43,8 @@ import type { AuthService } from '../services/auth.service';
 import type { DriveService } from '../services/drive.service';
 import type { PasswordResetService } from '../services/password-reset.service';
 import type { QuotaService } from '../services/quota.service';
-import { callerOf } from './caller';
+import { callerOf, ownedBy } from './caller';
 import { ReportUserErrors } from './user-errors';
-
-/** What only the account's owner may see of it; an administrator setting a quota sees null. */
-function ownedBy(context: RequestContext, user: UserType) {
-  return context.caller?.userId === user.user.id ? context.caller : null;
-}
 
 @Resolver(() => UserType)
 export class AccountResolver {
@@ -142,13 +137,13 @@ export class AccountResolver {
 
   @Authorized()
   @Mutation(() => LogoutPayload, {
-    description: 'Ends the session of this request: its token stops working.',
+    description:
+      'Ends the session of this request: its token stops working. FORBIDDEN with an API token, which is no session (`revokeApiToken` ends it).',
   })
   @UseMiddleware(ReportUserErrors(LogoutPayload))
   async logout(@Ctx() context: RequestContext): Promise<Payload<LogoutPayload>> {
-    const caller = callerOf(context);
-    await this.auth.logout(context, caller);
-    return { deletedIds: [toGlobalId(IdType.SESSION, caller.sessionId)] };
+    const sessionId = await this.auth.logout(context, callerOf(context));
+    return { deletedIds: [toGlobalId(IdType.SESSION, sessionId)] };
   }
 
   @Authorized()

@@ -1,8 +1,10 @@
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services';
 import { AccountResolver } from './account.resolver';
+import { ApiTokenResolver } from './api-token.resolver';
 import { DirectLinkResolver } from './direct-link.resolver';
 import { DriveItemResolver } from './drive-item.resolver';
+import { ImageUploadResolver } from './image-upload.resolver';
 import { NodeResolver } from './node.resolver';
 import { PictureShareResolver } from './picture-share.resolver';
 import { ShareResolver } from './share.resolver';
@@ -12,11 +14,13 @@ import { ShareViews } from './views';
 export const resolverClasses = [
   NodeResolver,
   AccountResolver,
+  ApiTokenResolver,
   DriveItemResolver,
   UploadResolver,
   ShareResolver,
   PictureShareResolver,
   DirectLinkResolver,
+  ImageUploadResolver,
 ] as const;
 
 /** Hands type-graphql one resolver instance per class, each built with the services it needs. */
@@ -25,8 +29,17 @@ export function createResolverContainer(services: Services): ContainerType {
   const instances = new Map<unknown, object>([
     [
       NodeResolver,
-      new NodeResolver(services.drive, services.shares, services.pictureShares, services.auth, views),
+      new NodeResolver(
+        services.drive,
+        services.shares,
+        services.pictureShares,
+        services.auth,
+        services.apiTokens,
+        services.imageUploads,
+        views,
+      ),
     ],
+    [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
     [
       AccountResolver,
       new AccountResolver(services.auth, services.quota, services.drive, services.passwordResets),
@@ -45,6 +58,7 @@ export function createResolverContainer(services: Services): ContainerType {
     [UploadResolver, new UploadResolver(services.uploads)],
     [ShareResolver, new ShareResolver(services.shares, services.drive, views)],
     [PictureShareResolver, new PictureShareResolver(services.pictureShares, services.drive, views)],
+    [ImageUploadResolver, new ImageUploadResolver(services.imageUploads)],
   ]);
   return {
     get(resolverClass) {

@@ -5,9 +5,13 @@ import { DriveItemKind } from '../entities/drive-item.entity';
 import { FileType, FolderType } from '../schema/drive-item.type';
 import { fromGlobalId, IdType, type DecodedId } from '../schema/global-id';
 import { NodeInterface } from '../schema/relay';
+import { ApiTokenType } from '../schema/api-token.type';
+import { ImageUploadType } from '../schema/image-upload.type';
 import { SessionType, UserType } from '../schema/user.type';
+import type { ApiTokenService } from '../services/api-token.service';
 import type { AuthService } from '../services/auth.service';
 import type { DriveService } from '../services/drive.service';
+import type { ImageUploadService } from '../services/image-upload.service';
 import type { PictureShareService } from '../services/picture-share.service';
 import type { ShareService } from '../services/share.service';
 import type { ShareViews } from './views';
@@ -29,7 +33,8 @@ class NodesArgs {
 
 /**
  * Relay's object refetching: any object by its global id, as far as the caller may see it. Files,
- * folders, picture shares, sessions and the account are their owner's alone; shares are public.
+ * folders, picture shares, sessions, API tokens and the account are their owner's alone; shares are
+ * public.
  */
 @Resolver()
 export class NodeResolver {
@@ -38,6 +43,8 @@ export class NodeResolver {
     private readonly shares: ShareService,
     private readonly pictureShares: PictureShareService,
     private readonly auth: AuthService,
+    private readonly apiTokens: ApiTokenService,
+    private readonly imageUploads: ImageUploadService,
     private readonly views: ShareViews,
   ) {}
 
@@ -86,6 +93,14 @@ export class NodeResolver {
       case IdType.SESSION: {
         const session = caller && (await this.auth.findSession(context, caller, localId));
         return session && SessionType.from(session);
+      }
+      case IdType.API_TOKEN: {
+        const apiToken = caller && (await this.apiTokens.find(context, caller, localId));
+        return apiToken && ApiTokenType.from(apiToken);
+      }
+      case IdType.IMAGE_UPLOAD: {
+        const image = caller && (await this.imageUploads.findMine(context, caller, localId));
+        return image && ImageUploadType.from(image, context.baseUrl);
       }
       default:
         return null;

@@ -6,18 +6,19 @@ import { InstantUploadPayload, UploadFilePayload } from '../schema/drive-item.pa
 import { FileType } from '../schema/drive-item.type';
 import { ErrorCode } from '../schema/error-code';
 import type { Payload } from '../schema/user-error';
+import { ConflictPolicy } from '../services/drive.service';
 import type { UploadService } from '../services/upload.service';
-import { callerOf } from './caller';
+import { callerOf, UPLOAD, uploaderOf } from './caller';
 import { ReportUserErrors } from './user-errors';
 
 @Resolver()
 export class UploadResolver {
   constructor(private readonly uploads: UploadService) {}
 
-  @Authorized()
+  @Authorized(UPLOAD)
   @Mutation(() => UploadFilePayload, {
     description:
-      'Uploads one file (GraphQL multipart request spec; send `Apollo-Require-Preflight: true`). Identical content is stored once. Past MAX_UPLOAD_BYTES: PAYLOAD_TOO_LARGE; past the quota: QUOTA_EXCEEDED; both refused while the bytes stream, and nothing is kept.',
+      'Uploads one file (GraphQL multipart request spec; send `Apollo-Require-Preflight: true`). Identical content is stored once. Past MAX_UPLOAD_BYTES: PAYLOAD_TOO_LARGE; past the quota: QUOTA_EXCEEDED; both refused while the bytes stream, and nothing is kept. An UPLOAD-scoped API token may run it, but not with `onConflict: REPLACE` (FORBIDDEN).',
   })
   @UseMiddleware(
     ReportUserErrors(UploadFilePayload, {
@@ -27,13 +28,15 @@ export class UploadResolver {
       [ErrorCode.CONTENT_MISMATCH]: ['input', 'file'],
       [ErrorCode.PAYLOAD_TOO_LARGE]: ['input', 'file'],
       [ErrorCode.QUOTA_EXCEEDED]: ['input', 'file'],
+      [ErrorCode.FORBIDDEN]: ['input', 'onConflict'],
     }),
   )
   async uploadFile(
     @Ctx() context: RequestContext,
     @Arg('input', () => UploadFileInput, { description: INPUT }) input: UploadFileInput,
   ): Promise<Payload<UploadFilePayload>> {
-    const caller = callerOf(context);
+    // Replacing a file deletes one the token may not have uploaded: that takes more than uploading.
+    const caller = input.onConflict === ConflictPolicy.REPLACE ? callerOf(context) : uploaderOf(context);
     const upload = await input.file;
     const item = await this.uploads.upload(context, caller, upload.createReadStream(), {
       // A part may carry no file name at all; '' is then refused as a name like any other bad one.

@@ -34,16 +34,20 @@ registerEnumType(ErrorCode, {
   valuesConfig: {
     UNAUTHENTICATED: {
       description:
-        'No valid session: sign in with `login` and send its token. At `login`: a wrong name or password.',
+        'No valid session or API token: sign in with `login` and send its token. At `login` and `issueApiToken`: a wrong name or password.',
     },
     FORBIDDEN: {
-      description: 'Signed in, but not allowed to do this (a wrong current password, not an administrator).',
+      description:
+        'Signed in, but not allowed to do this (a wrong current password, not an administrator, an UPLOAD-scoped API token).',
     },
     BAD_USER_INPUT: { description: 'An argument is malformed or out of range; `field` says which.' },
     NOT_FOUND: { description: 'Nothing of that id, name or key that the viewer may act on.' },
     USER_EXISTS: { description: 'That user name is taken (letter case aside).' },
     EMAIL_TAKEN: { description: 'That e-mail address belongs to another account.' },
-    NAME_TAKEN: { description: 'The folder already holds something of that name.' },
+    NAME_TAKEN: {
+      description:
+        'The folder already holds something of that name, or the viewer an API token of that name.',
+    },
     ALREADY_OWNED: { description: 'The viewer already has a file of that content and name there.' },
     ALREADY_SHARED: { description: 'A file of that content and name is already shared publicly.' },
     CONTENT_UNKNOWN: {
@@ -56,7 +60,10 @@ registerEnumType(ErrorCode, {
     QUERY_TOO_COMPLEX: {
       description: 'The operation asks for too much at once (depth, aliases, fields, cost): ask for less.',
     },
-    QUOTA_EXCEEDED: { description: 'It would take the account past its storage quota; nothing was kept.' },
+    QUOTA_EXCEEDED: {
+      description:
+        'It would take the account past its storage quota, or past its number of API tokens; nothing was kept.',
+    },
     LINK_EXPIRED: { description: 'The link has expired.' },
     LINK_KEY_INVALID: { description: 'The link needs a key, and this is not it.' },
     GONE: {

@@ -8,6 +8,8 @@ export enum IdType {
   PICTURE_SHARE = 'PictureShare',
   USER = 'User',
   SESSION = 'Session',
+  API_TOKEN = 'ApiToken',
+  IMAGE_UPLOAD = 'ImageUpload',
 }
 
 const TYPES = new Set<string>(Object.values(IdType));

@@ -1,5 +1,6 @@
 import { registerDecorator, type ValidationArguments } from 'class-validator';
 import { AppError } from '../app-error';
+import { apiTokenNameProblem } from '../services/api-token.service';
 import { nameProblem, toDir } from '../services/paths';
 
 /** A class-validator decorator from a function that tells what is wrong with a value, or null. */
@@ -44,3 +45,9 @@ export const IsUserName = () =>
     if (value.trim() !== value) return `${property} cannot start or end with spaces`;
     return nameProblem(value, property);
   });
+
+/** An API token's name, by the rule its service keeps (`apiTokenNameProblem`). */
+export const IsApiTokenName = () =>
+  checkedBy((value, property) =>
+    typeof value === 'string' ? apiTokenNameProblem(value, property) : `${property} must be a string`,
+  );

@@ -45,8 +45,12 @@ export interface Registration extends PasswordProof {
   phone?: string;
 }
 
-export interface LoginRequest extends PasswordProof {
+/** An account's name and password, checked as `login` checks them. */
+export interface SignIn extends PasswordProof {
   userName: string;
+}
+
+export interface LoginRequest extends SignIn {
   remember?: boolean;
   /** A JWT (as Netdisk clients carry one) instead of the 32-hex token. */
   jwt?: boolean;
@@ -58,7 +62,10 @@ export interface IssuedSession {
   user: User;
 }
 
-interface CachedSession extends Caller {
+interface CachedSession {
+  sessionId: string;
+  userId: string;
+  userName: string;
   expiresAt: number;
 }
 
@@ -154,15 +161,25 @@ export class AuthService {
     }
   }
 
-  /**
-   * Opens a session for the right password. Every attempt counts, before the password is checked,
-   * against the account (LOGIN_ACCOUNT_LIMIT in 15 minutes, the right password included once it is
-   * reached) and the client's address (LOGIN_IP_LIMIT): guessing online gets a few dozen tries an
-   * hour, however many run at once. The account is named as Postgres folds the name for the lookup,
-   * so spellings that find the same account share its count, and names that do not exist count
-   * alike: the refusal tells nothing about which accounts exist.
-   */
+  /** Opens a session for the right password (`verifySignIn`). */
   async login(context: RequestContext, request: LoginRequest): Promise<IssuedSession> {
+    const user = await this.verifySignIn(context, request);
+    const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
+    const kind = request.jwt ? SessionKind.JWT : SessionKind.TOKEN;
+    const { token, session } = await this.openSession(context, user, kind, lifetime);
+    return { token, expiresAt: session.expiresAt, user };
+  }
+
+  /**
+   * The account, for the right password; UNAUTHENTICATED otherwise. Every attempt counts, before the
+   * password is checked, against the account (LOGIN_ACCOUNT_LIMIT in 15 minutes, the right password
+   * included once it is reached) and the client's address (LOGIN_IP_LIMIT): guessing online gets a
+   * few dozen tries an hour, however many run at once and through whichever operation. The account
+   * is named as Postgres folds the name for the lookup, so spellings that find the same account
+   * share its count, and names that do not exist count alike: the refusal tells nothing about which
+   * accounts exist.
+   */
+  async verifySignIn(context: RequestContext, request: SignIn): Promise<User> {
     const passwordMd5 = passwordMd5Of(request);
     const address = addressKey(context.ip);
     if (!(await this.limiters.loginByAddress.take(address))) {
@@ -184,10 +201,7 @@ export class AuthService {
       this.limiters.loginByAccount.reset(account),
       this.limiters.loginByAddress.giveBack(address),
     ]);
-    const lifetime = request.remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS;
-    const kind = request.jwt ? SessionKind.JWT : SessionKind.TOKEN;
-    const { token, session } = await this.openSession(context, user, kind, lifetime);
-    return { token, expiresAt: session.expiresAt, user };
+    return user;
   }
 
   /** Creates a session for `user` and returns the bearer token; only its hash is stored. */
@@ -220,16 +234,24 @@ export class AuthService {
     return { token, session };
   }
 
-  async logout(context: RequestContext, caller: Caller): Promise<void> {
+  /** Ends the caller's session and answers its id; FORBIDDEN for an API token, which has none. */
+  async logout(context: RequestContext, caller: Caller): Promise<string> {
+    if (caller.sessionId === null) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'An API token is no session: end it with revokeApiToken');
+    }
     const ended = await returningRows<{ token_hash: string }>(
       context.manager,
       `DELETE FROM sessions WHERE id = $1 RETURNING token_hash`,
       [caller.sessionId],
     );
     await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
+    return caller.sessionId;
   }
 
-  /** Changes the password and ends every other session of the account; answers their ids. */
+  /**
+   * Changes the password and ends every other session of the account (all of them, for a caller with
+   * an API token); answers their ids. API tokens stay: each is revoked on its own.
+   */
   async changePassword(
     context: RequestContext,
     caller: Caller,
@@ -377,5 +399,10 @@ export class AuthService {
 }
 
 function toCaller(session: CachedSession): Caller {
-  return { userId: session.userId, userName: session.userName, sessionId: session.sessionId };
+  return {
+    userId: session.userId,
+    userName: session.userName,
+    sessionId: session.sessionId,
+    apiTokenId: null,
+  };
 }

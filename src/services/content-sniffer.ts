@@ -3,6 +3,8 @@ export interface SniffedContent {
   contentType: string;
   width: number | null;
   height: number | null;
+  /** The length the file says it has (WebP's RIFF size, BMP's file size), where its format says one. */
+  declaredBytes?: number;
 }
 
 /** How many leading bytes the sniffer wants: enough for a JPEG's frame header after typical EXIF. */
@@ -37,7 +39,12 @@ function bmp(head: Buffer): SniffedContent | null {
   if (!startsWith(head, [0x42, 0x4d]) || head.length < 26) return null;
   // BITMAPINFOHEADER and later; a negative height means a top-down bitmap.
   if (head.readUInt32LE(14) < 40) return null;
-  return { contentType: 'image/bmp', width: head.readInt32LE(18), height: Math.abs(head.readInt32LE(22)) };
+  return {
+    contentType: 'image/bmp',
+    width: head.readInt32LE(18),
+    height: Math.abs(head.readInt32LE(22)),
+    declaredBytes: head.readUInt32LE(2),
+  };
 }
 
 function webp(head: Buffer): SniffedContent | null {
@@ -47,6 +54,8 @@ function webp(head: Buffer): SniffedContent | null {
     contentType: 'image/webp',
     width,
     height,
+    // RIFF counts what follows its size field, padded to an even length.
+    declaredBytes: 8 + head.readUInt32LE(4) + (head.readUInt32LE(4) % 2),
   });
   if (chunk === 'VP8 ' && head.length >= 30)
     return size(head.readUInt16LE(26) & 0x3fff, head.readUInt16LE(28) & 0x3fff);

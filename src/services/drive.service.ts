@@ -404,7 +404,8 @@ export class DriveService {
   }
 
   /** Deletes a file, or a folder with everything in it, releasing their blobs. */
-  async delete(context: RequestContext, caller: Caller, id: string): Promise<void> {
+  /** Deletes a file or a folder with everything in it; of the caller, only the account counts. */
+  async delete(context: RequestContext, caller: Pick<Caller, 'userId'>, id: string): Promise<void> {
     await transactional(context, async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)));
   }
 
@@ -455,7 +456,11 @@ export class DriveService {
    * Locks the caller's node for a change of its tree, after the account's usage (QuotaService): a
    * delete, or a rename that replaces a file, changes what the account holds.
    */
-  private async lockOwned(context: RequestContext, caller: Caller, id: string): Promise<DriveItem> {
+  private async lockOwned(
+    context: RequestContext,
+    caller: Pick<Caller, 'userId'>,
+    id: string,
+  ): Promise<DriveItem> {
     if (!UUID.test(id)) throw notFound('File');
     await this.quota.lockUsage(context, caller.userId);
     const node = await context.manager.findOne(DriveItem, {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import type { BlobStore } from '../storage/blob-store';
 import { AttemptLimiter } from '../cache/attempt-limiter';
+import { ApiTokenService } from './api-token.service';
 import { AuthService, LOGIN_WINDOW_SECONDS, REGISTER_WINDOW_SECONDS } from './auth.service';
 import { BlobService } from './blob.service';
 import { CountLimiter } from './count-limiter';
@@ -17,6 +18,7 @@ import { UrlSigner } from './url-signer';
 import { DirectLinkService } from './direct-link.service';
 import type { MailService } from './mail.service';
 import { PasswordResetService } from './password-reset.service';
+import { ImageUploadService, type ImageUploadSettings } from './image-upload.service';
 import { TokenSigner } from './signed-tokens';
 
 export interface ServiceDependencies {
@@ -33,10 +35,13 @@ export interface ServiceDependencies {
   defaultQuotaBytes: number | null;
   /** Keeps the download ranking and the attempt limits; null: Postgres and process memory alone. */
   redis: Redis | null;
+  /** The sm.ms doors' images: SM_ANONYMOUS, SM_MAX_BYTES, SM_MAX_PIXELS, and uploads per address. */
+  images: ImageUploadSettings & { perMinute: number; perDay: number };
 }
 
 export interface Services {
   auth: AuthService;
+  apiTokens: ApiTokenService;
   quota: QuotaService;
   blobs: BlobService;
   drive: DriveService;
@@ -49,6 +54,7 @@ export interface Services {
   shareLinks: ShareLinks;
   passwordResets: PasswordResetService;
   directLinks: DirectLinkService;
+  imageUploads: ImageUploadService;
   mail: MailService;
 }
 
@@ -77,6 +83,7 @@ export function createServices(dependencies: ServiceDependencies): Services {
   const ranking = new RankingService(redis);
   return {
     auth,
+    apiTokens: new ApiTokenService(dependencies.cache, auth),
     quota,
     blobs,
     drive,
@@ -96,6 +103,17 @@ export function createServices(dependencies: ServiceDependencies): Services {
       blobs,
       quota,
       new TokenSigner(dependencies.secret, 'direct-link'),
+      dependencies.secret,
+    ),
+    imageUploads: new ImageUploadService(
+      blobs,
+      drive,
+      quota,
+      {
+        perMinute: limiter('image-uploads-minute', dependencies.images.perMinute, 60),
+        perDay: limiter('image-uploads-day', dependencies.images.perDay, 24 * 60 * 60),
+      },
+      dependencies.images,
       dependencies.secret,
     ),
     mail: dependencies.mail,

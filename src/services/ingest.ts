@@ -21,7 +21,11 @@ export interface IngestedContent extends SniffedContent {
   size: number;
   md5: string;
   sha256: string;
+  /** The last few bytes, where image formats end with a marker: a cut-short file has none. */
+  tail: Buffer;
 }
+
+const TAIL_BYTES = 32;
 
 const tooLarge = (limit: number) =>
   new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The upload is larger than ${limit} bytes`);
@@ -56,6 +60,7 @@ class Fingerprint extends Transform {
   size = 0;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
+  tail = Buffer.alloc(0);
 
   constructor(private readonly limit: ByteLimit) {
     super({ highWaterMark: 1 << 20 });
@@ -68,6 +73,10 @@ class Fingerprint extends Transform {
       return;
     }
     const keepGoing = this.hashes.update(chunk);
+    this.tail =
+      chunk.length >= TAIL_BYTES
+        ? Buffer.from(chunk.subarray(-TAIL_BYTES))
+        : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
     if (this.headBytes < SNIFF_BYTES) {
       this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes));
       this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes);
@@ -134,6 +143,7 @@ export async function ingest(
     size: stored.size,
     md5,
     sha256,
+    tail: fingerprint.tail,
     ...fingerprint.sniff(),
   };
 }

@@ -138,6 +138,8 @@ export function backgroundContext(app: TestApp, requestId: string): RequestConte
   return {
     requestId,
     caller: null,
+    uploader: null,
+    refusedToken: false,
     ip: null,
     baseUrl: app.url,
     userAgent: null,

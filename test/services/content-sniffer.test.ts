@@ -71,13 +71,23 @@ describe('sniffContent', () => {
       u16le(64),
       u16le(48),
     );
-    expect(sniffContent(webp)).toEqual({ contentType: 'image/webp', width: 64, height: 48 });
+    expect(sniffContent(webp)).toEqual({
+      contentType: 'image/webp',
+      width: 64,
+      height: 48,
+      declaredBytes: 38,
+    });
   });
 
   it('reads a lossless (VP8L) WebP', () => {
     const bits = (100 - 1) | ((50 - 1) << 14);
     const webp = bytes('RIFF', u32le(30), 'WEBPVP8L', u32le(10), [0x2f], u32le(bits));
-    expect(sniffContent(webp)).toEqual({ contentType: 'image/webp', width: 100, height: 50 });
+    expect(sniffContent(webp)).toEqual({
+      contentType: 'image/webp',
+      width: 100,
+      height: 50,
+      declaredBytes: 38,
+    });
   });
 
   it('reads an extended (VP8X) WebP', () => {
@@ -90,14 +100,21 @@ describe('sniffContent', () => {
       u24le(4000 - 1),
       u24le(3000 - 1),
     );
-    expect(sniffContent(webp)).toEqual({ contentType: 'image/webp', width: 4000, height: 3000 });
+    expect(sniffContent(webp)).toEqual({
+      contentType: 'image/webp',
+      width: 4000,
+      height: 3000,
+      declaredBytes: 38,
+    });
   });
 
   it('reads a BMP, bottom-up or top-down', () => {
     const bmp = (height: number) =>
-      bytes('BM', u32le(0), u32le(0), u32le(54), u32le(40), u32le(12), u32le(height >>> 0), [1, 0, 24, 0]);
-    expect(sniffContent(bmp(7))).toEqual({ contentType: 'image/bmp', width: 12, height: 7 });
-    expect(sniffContent(bmp(-7))).toEqual({ contentType: 'image/bmp', width: 12, height: 7 });
+      bytes('BM', u32le(90), u32le(0), u32le(54), u32le(40), u32le(12), u32le(height >>> 0), [1, 0, 24, 0]);
+    // The file's own length field, which the sm.ms doors check against the bytes.
+    const read = { contentType: 'image/bmp', width: 12, height: 7, declaredBytes: 90 };
+    expect(sniffContent(bmp(7))).toEqual(read);
+    expect(sniffContent(bmp(-7))).toEqual(read);
   });
 
   it.each([
