@@ -8,7 +8,7 @@ import { afterCommit, transactional } from '../db/transaction';
 import { ErrorCode } from '../schema/error-code';
 import type { AuthService, SignIn } from './auth.service';
 import { newApiToken, sha256Hex } from './credentials';
-import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
+import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 
 /** What an API token may do; stored as the lowercase word. */
 export enum ApiTokenScope {
@@ -98,13 +98,7 @@ const viewOf = (row: ApiTokenRow): ApiTokenView => ({
   lastUsedAt: row.last_used_at,
 });
 
-const NEWEST_API_TOKENS_FIRST: Ordering = {
-  name: 'api-tokens:newest',
-  keys: [
-    { expression: 't.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
-    { expression: 't.id', type: 'uuid', direction: OrderDirection.DESC },
-  ],
-};
+const NEWEST_API_TOKENS_FIRST = newestFirst('api-tokens:newest', 't');
 
 const COLUMNS = 't.id, t.name, t.scope, t.created_at, t.expires_at, t.last_used_at';
 /** An expired token is gone for every purpose: refused, unlisted, its name free again. */
@@ -202,25 +196,18 @@ export class ApiTokenService {
 
   /** The caller's tokens that have not expired, newest first. */
   async list(context: RequestContext, caller: Caller, request: PageRequest): Promise<Listing<ApiTokenView>> {
-    const page = pageQuery(NEWEST_API_TOKENS_FIRST, request, 2);
-    const rows = await context.manager.query<ApiTokenRow[]>(
-      `SELECT ${COLUMNS}, ${page.keyColumns}
-         FROM api_tokens t WHERE t.user_id = $1 AND ${LIVE}${page.condition}
-        ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
-      [caller.userId, ...page.parameters],
-    );
-    const found = page.finish(rows);
-    return {
-      ...found,
-      items: found.items.map(viewOf),
-      totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
-          `SELECT count(*)::int AS count FROM api_tokens t WHERE t.user_id = $1 AND ${LIVE}`,
-          [caller.userId],
-        );
-        return count;
+    return listPage(
+      context,
+      {
+        ordering: NEWEST_API_TOKENS_FIRST,
+        columns: COLUMNS,
+        from: 'FROM api_tokens t',
+        where: `t.user_id = $1 AND ${LIVE}`,
+        parameters: [caller.userId],
       },
-    };
+      request,
+      viewOf,
+    );
   }
 
   /** One of the caller's tokens that has not expired; null for anyone else's. */

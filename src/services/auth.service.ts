@@ -12,7 +12,7 @@ import { User } from '../entities/user.entity';
 import { ErrorCode } from '../schema/error-code';
 import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
 import type { TokenSigner } from './signed-tokens';
-import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
+import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Legacy tokens lived 24 hours; `remember` keeps a session for 30 days. */
@@ -100,13 +100,7 @@ const sessionViewOf = (row: SessionRow, caller: Caller): SessionView => ({
   current: row.id === caller.sessionId,
 });
 
-const NEWEST_SESSIONS_FIRST: Ordering = {
-  name: 'sessions:newest',
-  keys: [
-    { expression: 's.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
-    { expression: 's.id', type: 'uuid', direction: OrderDirection.DESC },
-  ],
-};
+const NEWEST_SESSIONS_FIRST = newestFirst('sessions:newest', 's');
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
 const OPAQUE_TOKEN = /^[0-9a-f]{32}$/i;
@@ -341,26 +335,18 @@ export class AuthService {
     caller: Caller,
     request: PageRequest,
   ): Promise<Listing<SessionView>> {
-    const page = pageQuery(NEWEST_SESSIONS_FIRST, request, 2);
-    const rows = await context.manager.query<SessionRow[]>(
-      `SELECT s.id, s.created_at, s.expires_at, s.last_used_at, host(s.ip) AS ip, s.user_agent,
-              ${page.keyColumns}
-         FROM sessions s WHERE s.user_id = $1 AND s.expires_at > now()${page.condition}
-        ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
-      [caller.userId, ...page.parameters],
-    );
-    const found = page.finish(rows);
-    return {
-      ...found,
-      items: found.items.map((row) => sessionViewOf(row, caller)),
-      totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
-          `SELECT count(*)::int AS count FROM sessions WHERE user_id = $1 AND expires_at > now()`,
-          [caller.userId],
-        );
-        return count;
+    return listPage(
+      context,
+      {
+        ordering: NEWEST_SESSIONS_FIRST,
+        columns: 's.id, s.created_at, s.expires_at, s.last_used_at, host(s.ip) AS ip, s.user_agent',
+        from: 'FROM sessions s',
+        where: 's.user_id = $1 AND s.expires_at > now()',
+        parameters: [caller.userId],
       },
-    };
+      request,
+      (row: SessionRow) => sessionViewOf(row, caller),
+    );
   }
 
   /** One of the caller's sessions that has not ended; null for anyone else's. */

@@ -13,7 +13,7 @@ import { sha256Hex } from './credentials';
 import { ConflictPolicy, type DriveService } from './drive.service';
 import { endsAsImage, imageExtensionOf, typeOfExtension } from './image-format';
 import { ingest, type IngestedContent } from './ingest';
-import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
+import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 import { nameProblem } from './paths';
 import type { QuotaService } from './quota.service';
 
@@ -81,13 +81,7 @@ const COLUMNS = `iu.id, iu.node_id, iu.owner_id, iu.filename, iu.path, iu.create
   b.content_type`;
 const FROM = `FROM image_uploads iu JOIN nodes n ON n.id = iu.node_id JOIN blobs b ON b.id = n.blob_id`;
 
-const NEWEST_FIRST: Ordering = {
-  name: 'image-uploads:newest',
-  keys: [
-    { expression: 'iu.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
-    { expression: 'iu.id', type: 'uuid', direction: OrderDirection.DESC },
-  ],
-};
+const NEWEST_FIRST = newestFirst('image-uploads:newest', 'iu');
 
 /** A public path is what `newPath` makes, and nothing else reaches SQL. */
 const PATH = /^\/\d{4}\/\d\d\/\d\d\/[0-9a-f]{16}\.[a-z]{3,4}$/;
@@ -242,24 +236,19 @@ export class ImageUploadService {
     const [column, owner] = caller.apiTokenId
       ? ['api_token_id', caller.apiTokenId]
       : ['owner_id', caller.userId];
-    const page = pageQuery(NEWEST_FIRST, request, 2);
-    const rows = await context.manager.query<ImageUploadRow[]>(
-      `SELECT ${COLUMNS}, ${page.keyColumns} ${FROM}
-        WHERE iu.${column} = $1${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
-      [owner, ...page.parameters],
-    );
-    const found = page.finish(rows);
-    return {
-      ...found,
-      items: found.items.map((row) => this.toView(row)),
-      totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
-          `SELECT count(*)::int AS count FROM image_uploads WHERE ${column} = $1`,
-          [owner],
-        );
-        return count;
+    return listPage(
+      context,
+      {
+        ordering: NEWEST_FIRST,
+        columns: COLUMNS,
+        from: FROM,
+        countFrom: 'FROM image_uploads iu',
+        where: `iu.${column} = $1`,
+        parameters: [owner],
       },
-    };
+      request,
+      (row: ImageUploadRow) => this.toView(row),
+    );
   }
 
   /** One of the caller's image uploads by id; null when there is none such. */

@@ -1,4 +1,5 @@
 import { badInput } from '../app-error';
+import type { RequestContext } from '../context';
 
 /** The most items one page may hold, and how many a page holds unless asked otherwise. */
 export const MAX_PAGE_SIZE = 100;
@@ -206,6 +207,58 @@ export function pageQuery(ordering: Ordering, request: PageRequest, firstParamet
         hasNextPage: backwards ? given(request.before) : more,
         hasPreviousPage: backwards ? more : given(request.after),
       };
+    },
+  };
+}
+
+/** Newest first, ties by id: the order of most lists. `alias` is the table's alias in the list's query. */
+export function newestFirst(name: string, alias: string): Ordering {
+  return {
+    name,
+    keys: [
+      { expression: `${alias}.created_at`, type: 'timestamptz', direction: OrderDirection.DESC },
+      { expression: `${alias}.id`, type: 'uuid', direction: OrderDirection.DESC },
+    ],
+  };
+}
+
+/** A list read a keyset page at a time, and counted, with the same tables and condition. */
+export interface KeysetList {
+  ordering: Ordering;
+  /** The select list, without the page's key columns. */
+  columns: string;
+  /** The tables and joins (`FROM …`). */
+  from: string;
+  /** What the count reads instead, when the joins only add columns (`FROM shares s`). */
+  countFrom?: string;
+  /** Which rows the list holds; its placeholders are numbered from $1. */
+  where: string;
+  parameters: unknown[];
+}
+
+/** One page of `list` as `toItem` shows its rows, and a count of the whole list, made when asked. */
+export async function listPage<Row extends object, Item>(
+  context: RequestContext,
+  list: KeysetList,
+  request: PageRequest,
+  toItem: (row: Row) => Item,
+): Promise<Listing<Item>> {
+  const page = pageQuery(list.ordering, request, list.parameters.length + 1);
+  const rows = await context.manager.query<Row[]>(
+    `SELECT ${list.columns}, ${page.keyColumns} ${list.from}
+      WHERE ${list.where}${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
+    [...list.parameters, ...page.parameters],
+  );
+  const found = page.finish(rows);
+  return {
+    ...found,
+    items: found.items.map(toItem),
+    totalCount: async () => {
+      const [{ count }] = await context.manager.query<{ count: number }[]>(
+        `SELECT count(*)::int AS count ${list.countFrom ?? list.from} WHERE ${list.where}`,
+        list.parameters,
+      );
+      return count;
     },
   };
 }

@@ -10,7 +10,7 @@ import { PictureShare } from '../entities/picture-share.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { CountLimiter } from './count-limiter';
 import type { DriveService } from './drive.service';
-import { OrderDirection, pageQuery, type Listing, type Ordering, type PageRequest } from './pagination';
+import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
 
 /** A picture share as clients see it; name, md5 and size are as the file last was. */
@@ -56,13 +56,7 @@ const PICTURE_SHARE_COLUMNS = `ps.id, ps.owner_id, ps.key, ps.name, ps.md5, ps.s
   ps.node_id, u.user_name`;
 const PICTURE_SHARE_FROM = `FROM picture_shares ps JOIN users u ON u.id = ps.owner_id`;
 
-const NEWEST_FIRST: Ordering = {
-  name: 'picture-shares:newest',
-  keys: [
-    { expression: 'ps.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
-    { expression: 'ps.id', type: 'uuid', direction: OrderDirection.DESC },
-  ],
-};
+const NEWEST_FIRST = newestFirst('picture-shares:newest', 'ps');
 
 const toView = (row: PictureShareRow): PictureShareView => ({
   id: row.id,
@@ -130,24 +124,19 @@ export class PictureShareService {
     caller: Caller,
     request: PageRequest,
   ): Promise<Listing<PictureShareView>> {
-    const page = pageQuery(NEWEST_FIRST, request, 2);
-    const rows = await context.manager.query<PictureShareRow[]>(
-      `SELECT ${PICTURE_SHARE_COLUMNS}, ${page.keyColumns} ${PICTURE_SHARE_FROM}
-        WHERE ps.owner_id = $1${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
-      [caller.userId, ...page.parameters],
-    );
-    const found = page.finish(rows);
-    return {
-      ...found,
-      items: found.items.map(toView),
-      totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
-          `SELECT count(*)::int AS count FROM picture_shares WHERE owner_id = $1`,
-          [caller.userId],
-        );
-        return count;
+    return listPage(
+      context,
+      {
+        ordering: NEWEST_FIRST,
+        columns: PICTURE_SHARE_COLUMNS,
+        from: PICTURE_SHARE_FROM,
+        countFrom: 'FROM picture_shares ps',
+        where: 'ps.owner_id = $1',
+        parameters: [caller.userId],
       },
-    };
+      request,
+      toView,
+    );
   }
 
   /** A picture share by key, without counting a view; null for an unknown key. */

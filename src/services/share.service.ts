@@ -13,8 +13,8 @@ import { ConflictPolicy, type DriveService } from './drive.service';
 import {
   cursorOfRow,
   keyColumnsOf,
-  OrderDirection,
-  pageQuery,
+  listPage,
+  newestFirst,
   type Listing,
   type Ordering,
   type PageRequest,
@@ -83,13 +83,7 @@ const toSharedFile = (row: SharedFileRow): SharedFile => ({
 });
 
 /** Shares newest first, in every list of shares but the ranking. */
-const NEWEST_FIRST: Ordering = {
-  name: 'shares:newest',
-  keys: [
-    { expression: 's.created_at', type: 'timestamptz', direction: OrderDirection.DESC },
-    { expression: 's.id', type: 'uuid', direction: OrderDirection.DESC },
-  ],
-};
+const NEWEST_FIRST = newestFirst('shares:newest', 's');
 
 /**
  * Public file shares (spec 001 `dealfile?cmd=share`, `dealsharefile`, `sharefiles`). A share is named
@@ -228,24 +222,19 @@ export class ShareService {
     parameters: SqlParameters,
     condition: string,
   ): Promise<Listing<SharedFile>> {
-    const page = pageQuery(ordering, request, parameters.next);
-    const rows = await context.manager.query<SharedFileRow[]>(
-      `SELECT ${SHARED_FILE_COLUMNS}, ${page.keyColumns} ${SHARED_FILE_FROM}
-        WHERE ${condition}${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
-      [...parameters.values, ...page.parameters],
-    );
-    const found = page.finish(rows);
-    return {
-      ...found,
-      items: found.items.map(toSharedFile),
-      totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
-          `SELECT count(*)::int AS count FROM shares s WHERE ${condition}`,
-          parameters.values,
-        );
-        return count;
+    return listPage(
+      context,
+      {
+        ordering,
+        columns: SHARED_FILE_COLUMNS,
+        from: SHARED_FILE_FROM,
+        countFrom: 'FROM shares s',
+        where: condition,
+        parameters: parameters.values,
       },
-    };
+      request,
+      toSharedFile,
+    );
   }
 
   /**
