@@ -49,6 +49,29 @@ export function postStream(
   timeoutMs: number,
   agent?: http.Agent,
 ): Promise<JsonResponse> {
+  return streamRequest('POST', url, headers, parts, length, timeoutMs, agent);
+}
+
+/** The same as `postStream` with `PUT`, for servers that take a file as the whole body of a `PUT`. */
+export function putStream(
+  url: string,
+  headers: Record<string, string>,
+  parts: (string | Buffer | Readable)[],
+  length: number,
+  timeoutMs: number,
+): Promise<JsonResponse> {
+  return streamRequest('PUT', url, headers, parts, length, timeoutMs);
+}
+
+function streamRequest(
+  method: 'POST' | 'PUT',
+  url: string,
+  headers: Record<string, string>,
+  parts: (string | Buffer | Readable)[],
+  length: number,
+  timeoutMs: number,
+  agent?: http.Agent,
+): Promise<JsonResponse> {
   async function* body() {
     for (const part of parts) {
       if (part instanceof Readable) yield* part;
@@ -57,7 +80,7 @@ export function postStream(
   }
   return send(
     url,
-    { method: 'POST', agent, timeout: timeoutMs, headers: { ...headers, 'content-length': String(length) } },
+    { method, agent, timeout: timeoutMs, headers: { ...headers, 'content-length': String(length) } },
     Readable.from(body(), { objectMode: false }),
   );
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBaselineServer } from './baseline';
 import type { Cleanups } from './cleanups';
@@ -11,6 +11,7 @@ import {
   downloadClient,
   multipartWithFile,
   postStream,
+  putStream,
   requestJson,
   type JsonResponse,
 } from './http-client';
@@ -176,6 +177,85 @@ async function startPythonFileServer(folder: string, cleanups: Cleanups): Promis
   return startServer('python http.server', 'python3', args, {}, port, '/', cleanups, 'ignore');
 }
 
+interface Copyparty {
+  server: ChildServer;
+  /** Where its uploads land: each is removed once measured, so three rounds need no 3 GiB. */
+  volume: string;
+  version: string;
+}
+
+/**
+ * copyparty from the source tree `COPYPARTY_SRC` names: the fastest upload peer of issue 13, run as
+ * its README says (`python3 -m copyparty`), anonymous write access to a fresh folder, plain HTTP.
+ */
+async function startCopyparty(tree: string, cleanups: Cleanups): Promise<Copyparty> {
+  const versionFile = await readFile(path.join(tree, 'copyparty', '__version__.py'), 'utf8').catch(() => '');
+  const version = /^VERSION = \((\d+), (\d+), (\d+)\)/m.exec(versionFile)?.slice(1).join('.');
+  if (!version) throw new Error(`COPYPARTY_SRC=${tree} is not an unpacked copyparty source tree`);
+  const volume = await temporaryDirectory(cleanups, 'copyparty');
+  // Its keys and sessions would otherwise go into ~/.config and outlive the run.
+  const config = await temporaryDirectory(cleanups, 'copyparty-config');
+  const port = await freePort();
+  const args = ['-m', 'copyparty', '-q', '-i', '127.0.0.1', '-p', String(port), '-v', `${volume}::rw`];
+  // Plain HTTP, as the other servers here: no certificate to make or look for at start.
+  args.push('--http-only', '--no-crt');
+  const env = { PYTHONPATH: path.resolve(tree), XDG_CONFIG_HOME: config };
+  const server = await startServer('copyparty', 'python3', args, env, port, '/', cleanups, 'ignore');
+  return { server, volume, version };
+}
+
+/** copyparty's `PUT` answer is 201 with the size it wrote on the first line, then its sha512. */
+async function copypartyUpload(copyparty: Copyparty, source: SourceFile, name: string): Promise<UploadRun> {
+  const run = await measuredUpload(copyparty.server, () =>
+    putStream(
+      `${copyparty.server.url}/${name}`,
+      { 'content-type': 'application/octet-stream' },
+      [createReadStream(source.path, { highWaterMark: 1 << 20 })],
+      source.size,
+      UPLOAD_TIMEOUT_MS,
+    ),
+  );
+  const written = String(run.answer.body).split('\n')[0];
+  assertAnswer(run.answer.status === 201 && written === String(source.size), 'copyparty PUT', run.answer);
+  await rm(path.join(copyparty.volume, name));
+  return run;
+}
+
+/** The reference row for copyparty, and each Picvault upload rate as a share of it. */
+function copypartyRows(
+  copyparty: Copyparty | null,
+  source: SourceFile,
+  runs: { copyparty: UploadRun[]; desktop: UploadRun[]; graphql: UploadRun[] },
+): Row[] {
+  if (!copyparty) {
+    return [
+      unavailable(
+        'copyparty PUT',
+        'COPYPARTY_SRC is unset; set it to an unpacked 9001/copyparty source tree',
+      ),
+    ];
+  }
+  const best = bestOf(runs.copyparty);
+  const rate = megabytesPerSecond(source.size, best.seconds);
+  const rows: Row[] = [
+    {
+      figure: `copyparty PUT (v${copyparty.version}, python3 -m copyparty)`,
+      result: formatRate(rate),
+      reference: `hashes sha512 only, no fsync; its CPU time ${best.cpuSeconds.toFixed(1)} s`,
+    },
+  ];
+  const picvault = [
+    ['/api/upload (format A)', runs.desktop],
+    ['GraphQL uploadFile', runs.graphql],
+  ] as const;
+  for (const [figure, ofPath] of picvault) {
+    if (ofPath.length === 0) continue;
+    const share = megabytesPerSecond(source.size, bestOf(ofPath).seconds) / rate;
+    rows.push({ figure: `  ${figure} / copyparty PUT`, result: `${(100 * share).toFixed(0)}%` });
+  }
+  return rows;
+}
+
 /**
  * Download rates of the stored copy through its signed URL, beside a plain read of the file and the
  * same file from a textbook Node server and from Python's http.server, in interleaved rounds so that
@@ -272,12 +352,15 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
   const user = `bench_${randomBytes(4).toString('hex')}`;
   const token = await signUp(server, user);
   const desktopRoute = await routeExists(server, '/api/upload');
+  const copypartyTree = process.env.COPYPARTY_SRC;
+  const copyparty = copypartyTree ? await startCopyparty(copypartyTree, cleanups) : null;
 
-  // Rounds interleave the three paths, so load from elsewhere on the machine falls on each alike.
-  const runs: Record<'baseline' | 'graphql' | 'desktop', UploadRun[]> = {
+  // Rounds interleave the paths, so load from elsewhere on the machine falls on each alike.
+  const runs: Record<'baseline' | 'graphql' | 'desktop' | 'copyparty', UploadRun[]> = {
     baseline: [],
     graphql: [],
     desktop: [],
+    copyparty: [],
   };
   let downloadUrl = '';
   for (let round = 1; round <= REPEATS; round += 1) {
@@ -323,7 +406,13 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
       );
       runs.desktop.push(viaDesktop);
     }
+
+    if (copyparty) {
+      log(`upload round ${round} of ${REPEATS}: copyparty PUT`);
+      runs.copyparty.push(await copypartyUpload(copyparty, source, `big-copyparty-${round}.bin`));
+    }
   }
+  await copyparty?.server.stop();
   const baselineRun = bestOf(runs.baseline);
 
   const downloads = await downloadFigures(
@@ -343,6 +432,7 @@ export async function uploadFigures(cleanups: Cleanups, log: (line: string) => v
       result: formatRate(megabytesPerSecond(source.size, baselineRun.seconds)),
       reference: `its RSS growth ${formatMegabytes(baselineRun.rssGrowth)}`,
     },
+    ...copypartyRows(copyparty, source, runs),
     { figure: 'dd bs=1M conv=fsync', result: formatRate(dd) },
     ...downloads,
   );

@@ -2,80 +2,111 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The worker's whole program. It is given as source so the same code runs from `dist/` and under
- * ts-jest, with no second build output to locate. Each batch it is handed goes back to its sender
- * once hashed, so the same few buffers carry a whole upload.
+ * The program of every worker: one algorithm (its `workerData`) for many hashes at once, told apart
+ * by id. It is given as source so the same code runs from `dist/` and under ts-jest, with no second
+ * build output to locate. A batch is shared memory that it reads in place; only the batch's number
+ * goes back, telling the sender that this thread is done with it.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData: algorithm } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const sessions = new Map();
-parentPort.on('message', ({ id, batch, length, end, abort }) => {
-  if (abort) { sessions.delete(id); return; }
-  let session = sessions.get(id);
-  if (!session) {
-    session = { md5: createHash('md5'), sha256: createHash('sha256') };
-    sessions.set(id, session);
-  }
+const hashes = new Map();
+parentPort.on('message', ({ id, batch, index, length, end, abort }) => {
+  if (abort) { hashes.delete(id); return; }
+  let hash = hashes.get(id);
+  if (!hash) hashes.set(id, (hash = createHash(algorithm)));
   if (batch) {
-    const bytes = new Uint8Array(batch, 0, length);
-    session.md5.update(bytes);
-    session.sha256.update(bytes);
-    parentPort.postMessage({ id, batch }, [batch]);
+    hash.update(new Uint8Array(batch, 0, length));
+    parentPort.postMessage({ id, index });
   }
   if (end) {
-    sessions.delete(id);
-    parentPort.postMessage({ id, md5: session.md5.digest('hex'), sha256: session.sha256.digest('hex') });
+    hashes.delete(id);
+    parentPort.postMessage({ id, digest: hash.digest('hex') });
   }
 });
 `;
 
 /** Bytes gathered before they are handed over: one message per MiB instead of one per socket read. */
 const BATCH_BYTES = 1 << 20;
-/** Batches a hash may have at the worker before its caller is asked to wait. */
+/** Batches a hash may have at its threads before its caller is asked to wait. */
 const MAX_BATCHES_IN_FLIGHT = 4;
-/** md5 is the slow one (about 700 MB/s a core): more workers only help concurrent uploads. */
-const WORKER_COUNT = Math.min(4, Math.max(1, availableParallelism() - 1));
+/**
+ * Each hash takes one thread of each algorithm, so that md5 (about 700 MB/s a core, the slower)
+ * is not also waiting for sha256. More than one pair only helps concurrent uploads.
+ */
+const THREADS_PER_ALGORITHM = Math.min(4, Math.max(1, availableParallelism() >> 1));
 
 export interface ContentDigests {
   md5: string;
   sha256: string;
 }
 
-type Reply = { id: number; batch?: ArrayBuffer; md5?: string; sha256?: string; error?: Error };
+type Algorithm = keyof ContentDigests;
+type Reply = { id: number; index?: number; digest?: string; error?: Error };
 
-const workers: (Worker | null)[] = new Array<Worker | null>(WORKER_COUNT).fill(null);
-const listeners = new Map<number, (reply: Reply) => void>();
+/** One worker of one algorithm; it keeps the process alive only while some hash is using it. */
+class HashThread {
+  private readonly worker: Worker;
+  private readonly listeners = new Map<number, (reply: Reply) => void>();
+
+  constructor(algorithm: Algorithm, onDeath: () => void) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: algorithm });
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => this.listeners.get(reply.id)?.(reply));
+    this.worker.on('error', (error) => {
+      onDeath();
+      for (const [id, listener] of this.listeners) listener({ id, error });
+    });
+  }
+
+  join(id: number, listener: (reply: Reply) => void): void {
+    this.listeners.set(id, listener);
+    this.worker.ref();
+  }
+
+  leave(id: number): void {
+    if (this.listeners.delete(id) && this.listeners.size === 0) this.worker.unref();
+  }
+
+  post(message: object): void {
+    this.worker.postMessage(message);
+  }
+}
+
+const threads: Record<Algorithm, (HashThread | undefined)[]> = { md5: [], sha256: [] };
 let nextId = 1;
 
-function workerFor(id: number): Worker {
-  const slot = id % WORKER_COUNT;
-  let worker = workers[slot];
-  if (!worker) {
-    const started = new Worker(WORKER_SOURCE, { eval: true });
-    started.unref();
-    started.on('message', (reply: Reply) => listeners.get(reply.id)?.(reply));
-    started.on('error', (error) => {
-      workers[slot] = null;
-      for (const [id, listener] of listeners) if (id % WORKER_COUNT === slot) listener({ id, error });
+function threadFor(algorithm: Algorithm, id: number): HashThread {
+  const pool = threads[algorithm];
+  const slot = id % THREADS_PER_ALGORITHM;
+  const thread =
+    pool[slot] ??
+    new HashThread(algorithm, () => {
+      if (pool[slot] === thread) pool[slot] = undefined;
     });
-    workers[slot] = worker = started;
-  }
-  return worker;
+  return (pool[slot] = thread);
+}
+
+interface Batch {
+  index: number;
+  bytes: Buffer;
+  /** Threads that have it and have not handed it back: until none, it must not be refilled. */
+  readers: number;
 }
 
 /**
- * md5 and sha256 of a stream of chunks, computed on a worker thread beside the network and the disk
- * instead of on the thread that parses requests. The chunks are copied into a few reused 1 MiB
- * batches that move to the worker and back without being copied again; past
- * MAX_BATCHES_IN_FLIGHT, `update` reports that the caller should wait for `drained()`, which comes
- * when half of them are back.
+ * md5 and sha256 of a stream of chunks, each on a worker thread of its own, beside the network and
+ * the disk instead of on the thread that parses requests. The chunks are copied into a few reused
+ * 1 MiB batches of shared memory that both threads read at once; past MAX_BATCHES_IN_FLIGHT,
+ * `update` reports that the caller should wait for `drained()`, which comes when half of them are
+ * back from both.
  */
 export class OffThreadHashes {
   private readonly id = nextId++;
-  private readonly worker = workerFor(this.id);
-  private readonly spare: Buffer[] = [];
-  private filling: Buffer | null = null;
+  private readonly threads = { md5: threadFor('md5', this.id), sha256: threadFor('sha256', this.id) };
+  private readonly batches: Batch[] = [];
+  private readonly spare: Batch[] = [];
+  private filling: Batch | null = null;
   private filled = 0;
   private inFlight = 0;
   private onDrained: (() => void) | null = null;
@@ -83,31 +114,33 @@ export class OffThreadHashes {
 
   constructor() {
     this.digests = new Promise((resolve, reject) => {
-      listeners.set(this.id, (reply) => {
-        if (reply.batch) this.returned(Buffer.from(reply.batch));
-        if (reply.error) {
-          this.forget();
-          reject(reply.error);
-        } else if (reply.md5 && reply.sha256) {
-          this.forget();
-          resolve({ md5: reply.md5, sha256: reply.sha256 });
-        }
-      });
+      const found: Partial<ContentDigests> = {};
+      for (const algorithm of ['md5', 'sha256'] as const) {
+        this.threads[algorithm].join(this.id, (reply) => {
+          if (reply.index !== undefined) this.returned(this.batches[reply.index]);
+          if (reply.error) {
+            this.leave();
+            reject(reply.error);
+          } else if (reply.digest) {
+            this.threads[algorithm].leave(this.id);
+            found[algorithm] = reply.digest;
+            if (found.md5 && found.sha256) resolve({ md5: found.md5, sha256: found.sha256 });
+          }
+        });
+      }
     });
     // Digests nobody awaits (the upload failed) must not surface as an unhandled rejection.
     this.digests.catch(() => undefined);
-    // Keep the process alive only while some hash is unfinished: an idle worker must not.
-    this.worker.ref();
   }
 
   /** Takes a copy of `chunk`; false when the caller should wait for `drained()`. */
   update(chunk: Buffer): boolean {
     for (let offset = 0; offset < chunk.length;) {
-      this.filling ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
-      const copied = chunk.copy(this.filling, this.filled, offset);
+      this.filling ??= this.spare.pop() ?? this.newBatch();
+      const copied = chunk.copy(this.filling.bytes, this.filled, offset);
       offset += copied;
       this.filled += copied;
-      if (this.filled === this.filling.length) this.handOver();
+      if (this.filled === BATCH_BYTES) this.handOver();
     }
     return this.inFlight < MAX_BATCHES_IN_FLIGHT;
   }
@@ -121,25 +154,38 @@ export class OffThreadHashes {
 
   digest(): Promise<ContentDigests> {
     if (this.filled > 0) this.handOver();
-    this.worker.postMessage({ id: this.id, end: true });
+    this.post({ id: this.id, end: true });
     return this.digests;
   }
 
   /** Forgets an unfinished hash. */
   abort(): void {
-    this.forget();
-    this.worker.postMessage({ id: this.id, abort: true });
+    this.leave();
+    this.post({ id: this.id, abort: true });
+  }
+
+  private newBatch(): Batch {
+    const batch = {
+      index: this.batches.length,
+      bytes: Buffer.from(new SharedArrayBuffer(BATCH_BYTES)),
+      readers: 0,
+    };
+    this.batches.push(batch);
+    return batch;
   }
 
   private handOver(): void {
-    const batch = this.filling!.buffer as ArrayBuffer;
-    this.worker.postMessage({ id: this.id, batch, length: this.filled }, [batch]);
+    const batch = this.filling!;
+    batch.readers = 2;
+    this.post({ id: this.id, batch: batch.bytes.buffer, index: batch.index, length: this.filled });
     this.filling = null;
     this.filled = 0;
     this.inFlight += 1;
   }
 
-  private returned(batch: Buffer): void {
+  private returned(batch: Batch): void {
+    batch.readers -= 1;
+    if (batch.readers > 0) return;
     this.inFlight -= 1;
     this.spare.push(batch);
     if (this.inFlight <= MAX_BATCHES_IN_FLIGHT / 2 && this.onDrained) {
@@ -149,9 +195,13 @@ export class OffThreadHashes {
     }
   }
 
-  private forget(): void {
-    listeners.delete(this.id);
-    const idle = ![...listeners.keys()].some((id) => id % WORKER_COUNT === this.id % WORKER_COUNT);
-    if (idle) this.worker.unref();
+  private post(message: object): void {
+    this.threads.md5.post(message);
+    this.threads.sha256.post(message);
+  }
+
+  private leave(): void {
+    this.threads.md5.leave(this.id);
+    this.threads.sha256.leave(this.id);
   }
 }

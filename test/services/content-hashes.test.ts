@@ -38,6 +38,46 @@ describe('OffThreadHashes', () => {
     );
   });
 
+  it('gives the same digests for empty input, however it is ended', async () => {
+    const empty = digestsOf(Buffer.alloc(0));
+    expect(await new OffThreadHashes().digest()).toEqual(empty);
+    const hashes = new OffThreadHashes();
+    hashes.update(Buffer.alloc(0));
+    expect(await hashes.digest()).toEqual(empty);
+  });
+
+  it('takes odd chunk sizes that end and straddle batches anywhere', async () => {
+    const batch = 1024 * 1024;
+    const input = randomBytes(4 * batch + 12345);
+    for (const chunkBytes of [1, 7, 4093, 65537, batch - 1, batch, batch + 1, 2 * batch + 3]) {
+      const bytes = chunkBytes === 1 ? input.subarray(0, 200_000) : input;
+      expect(await hashInChunks(bytes, chunkBytes)).toEqual(digestsOf(bytes));
+    }
+  });
+
+  it('keeps many concurrent hashes apart, more of them than there are threads', async () => {
+    const inputs = Array.from({ length: 40 }, (_, index) => randomBytes(index * 97_003 + (index % 3)));
+    const digests = await Promise.all(inputs.map((input, index) => hashInChunks(input, 1000 + index * 4099)));
+    expect(digests).toEqual(inputs.map(digestsOf));
+  });
+
+  it('forgets an aborted hash, batches still in flight, and others beside it stay right', async () => {
+    const input = randomBytes(6 * 1024 * 1024 + 5);
+    const running = hashInChunks(input, 65536);
+    const aborted = new OffThreadHashes();
+    for (let sent = 0; sent < 3; sent += 1) aborted.update(randomBytes(1024 * 1024));
+    aborted.abort();
+    expect(await running).toEqual(digestsOf(input));
+    expect(await hashInChunks(input, 333_333)).toEqual(digestsOf(input));
+  });
+
+  it('refills a batch only once both threads are done with it, though sha256 hands it back first', async () => {
+    // Whole batches as fast as backpressure lets them go: a batch refilled while md5 still reads
+    // it would change md5 alone.
+    const input = randomBytes(48 * 1024 * 1024);
+    expect(await hashInChunks(input, 1024 * 1024)).toEqual(digestsOf(input));
+  });
+
   it('asks the caller to wait once too many bytes are in flight, and lets it go on when they are hashed', async () => {
     const hashes = new OffThreadHashes();
     const chunk = randomBytes(1024 * 1024);
