@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import type http from 'node:http';
 import { Client } from 'pg';
 import type { Cleanups } from './cleanups';
-import { requestJson } from './http-client';
+import { multipartWithBytes, postStream, requestJson, type JsonResponse } from './http-client';
 import { freePort, startNodeServer, type ChildServer } from './processes';
 
 export const ADMIN_DATABASE_URL =
@@ -164,4 +165,48 @@ export async function signUp(server: ChildServer, userName: string): Promise<str
 export async function routeExists(server: ChildServer, routePath: string): Promise<boolean> {
   const probe = await requestJson(`${server.url}${routePath}`, { body: {} });
   return probe.status !== 404;
+}
+
+/** A file to send in memory: its name, its bytes and the type it is declared as (PNG unless said). */
+export interface FileInMemory {
+  name: string;
+  content: Buffer;
+  contentType?: string;
+}
+
+const UPLOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * One GraphQL multipart request (operations, map, then the file as part `0`) with the session's bearer
+ * token; the payload of `operation.field` when the request succeeded, with the raw answer for reports.
+ */
+export async function graphqlUpload<Payload>(
+  server: ChildServer,
+  session: string,
+  operation: { field: string; query: string },
+  input: Record<string, unknown>,
+  file: FileInMemory,
+  agent?: http.Agent,
+): Promise<{ answer: JsonResponse; payload: Payload | undefined }> {
+  const { field, query } = operation;
+  const operations = JSON.stringify({ query, variables: { input: { ...input, file: null } } });
+  const body = multipartWithBytes(
+    { operations, map: '{"0":["variables.input.file"]}' },
+    { field: '0', filename: file.name, contentType: file.contentType ?? 'image/png', content: file.content },
+  );
+  const answer = await postStream(
+    `${server.url}/graphql`,
+    {
+      'apollo-require-preflight': 'true',
+      authorization: `Bearer ${session}`,
+      'content-type': body.contentType,
+    },
+    body.parts,
+    body.length,
+    UPLOAD_TIMEOUT_MS,
+    agent,
+  );
+  const answered = answer.body as { data?: Record<string, Payload | undefined> | null; errors?: unknown };
+  const payload = answer.status === 200 && !answered.errors ? answered.data?.[field] : undefined;
+  return { answer, payload };
 }

@@ -100,6 +100,12 @@ export async function residentBytes(pid: number): Promise<number> {
   return Number(kilobytes[1]) * 1024;
 }
 
+/** The processes `pid` started (a cluster primary's workers), from /proc/<pid>/task/<pid>/children. */
+export async function workerPids(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return children.split(' ').filter(Boolean).map(Number);
+}
+
 /**
  * Samples a process's RSS every `intervalMs` while `work` runs; returns the RSS before, the peak, and
  * the CPU time the process spent meanwhile (which, unlike wall time, other load barely moves).

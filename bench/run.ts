@@ -6,6 +6,7 @@ import os from 'node:os';
 import { Cleanups } from './cleanups';
 import { netdiskFigures } from './netdisk.bench';
 import { printTable, type Row } from './report';
+import { requestFigures } from './requests.bench';
 import { sharingFigures } from './sharing.bench';
 import { smmsFigures } from './smms.bench';
 import { uploadFigures } from './upload.bench';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     if (!only || only === 'sharing') rows.push(...(await sharingFigures(cleanups, log)));
     if (!only || only === 'netdisk') rows.push(...(await netdiskFigures(cleanups, log)));
     if (!only || only === 'smms') rows.push(...(await smmsFigures(cleanups, log)));
+    if (!only || only === 'requests') rows.push(...(await requestFigures(cleanups, log)));
   } finally {
     clearTimeout(watchdog);
     await cleanups.runAll();

@@ -7,6 +7,7 @@ import { runLoad, type LoadResult } from './load';
 import {
   createDatabase,
   graphql,
+  graphqlUpload,
   redisPrefix,
   signUp,
   startPicvault,
@@ -127,35 +128,6 @@ const v2Upload = (server: ChildServer, apiToken: string) => async (image: Image,
   return body.data!.url;
 };
 
-interface GraphQLUploadAnswer<Payload> {
-  data?: Record<string, Payload | undefined> | null;
-  errors?: unknown;
-}
-
-/** The GraphQL multipart request spec: operations, map, then the file as part `0`. */
-async function graphqlMultipart<Payload>(
-  server: ChildServer,
-  session: string,
-  operation: { field: string; query: string },
-  input: Record<string, unknown>,
-  image: Image,
-  agent: http.Agent,
-): Promise<{ answer: JsonResponse; payload: Payload | undefined }> {
-  const { field, query } = operation;
-  const operations = JSON.stringify({ query, variables: { input: { ...input, file: null } } });
-  const answer = await postImage(
-    `${server.url}/graphql`,
-    { 'apollo-require-preflight': 'true', authorization: `Bearer ${session}` },
-    { operations, map: '{"0":["variables.input.file"]}' },
-    '0',
-    image,
-    agent,
-  );
-  const body = answer.body as GraphQLUploadAnswer<Payload>;
-  const payload = answer.status === 200 && !body.errors ? body.data?.[field] : undefined;
-  return { answer, payload };
-}
-
 const UPLOAD_IMAGE = {
   field: 'uploadImage',
   query: `mutation ($input: UploadImageInput!) {
@@ -166,7 +138,7 @@ const UPLOAD_IMAGE = {
 /** GraphQL `uploadImage`, the operation both doors run, with the session's bearer token. */
 const graphqlImageUpload =
   (server: ChildServer, session: string) => async (image: Image, agent: http.Agent) => {
-    const { answer, payload } = await graphqlMultipart<{
+    const { answer, payload } = await graphqlUpload<{
       image: StoredImage | null;
       repeated: boolean;
       userErrors: unknown[];
@@ -189,7 +161,7 @@ const UPLOAD_FILE = {
 /** GraphQL `uploadFile`, the core's upload of any file, of the same kind of bytes: the reference. */
 const graphqlFileUpload =
   (server: ChildServer, session: string) => async (image: Image, agent: http.Agent) => {
-    const { answer, payload } = await graphqlMultipart<{
+    const { answer, payload } = await graphqlUpload<{
       file: { md5: string; size: number; download: { url: string } } | null;
     }>(
       server,

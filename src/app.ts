@@ -1,24 +1,31 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
-import { MemoryKeyValueCache, RedisKeyValueCache } from './cache/key-value.cache';
+import { MemoryKeyValueCache } from './cache/key-value.cache';
+import { NearCache } from './cache/near.cache';
 import type { Config } from './config';
 import type { RequestContext } from './context';
 import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { FileDownloads } from './http/file-downloads';
 import { errorReportingPlugin, formatGraphQLError } from './http/graphql-errors';
-import { costLimitPlugin, OPERATION_LIMITS, operationLimitRules } from './http/graphql-limits';
+import { graphqlJson } from './http/graphql-json';
+import { costLimit, costLimitPlugin, OPERATION_LIMITS, operationLimitRules } from './http/graphql-limits';
+import { GraphQLRunner } from './http/graphql-runner';
 import { multipartUploads } from './http/multipart-uploads';
 import { nulFreeLiteralsRule, nulFreeVariablesPlugin } from './http/nul-free-input';
 import { OriginPolicy } from './http/origin';
 import { publicFileRoutes } from './http/public-file.routes';
 import { RequestContextFactory } from './http/request-context';
+import { requestLog } from './http/request-log';
 import { Executor } from './legacy-rest/execute';
 import { imageHostRouter } from './legacy-rest/imagehost/router';
 import { netdiskRouter } from './legacy-rest/netdisk/router';
@@ -29,6 +36,7 @@ import { buildAppSchema } from './schema/build-schema';
 import { createServices, type Services } from './services';
 import { MailService } from './services/mail.service';
 import { createBlobStore } from './storage';
+import { BlobReader } from './storage/blob-reader';
 import { playgroundRouter } from './web/playground';
 import { resetPasswordRouter } from './web/reset-password';
 import { sharePageRouter } from './web/share-page';
@@ -39,6 +47,8 @@ export interface AppDependencies {
   dataSource: DataSource;
   redis: Redis | null;
   secret: string;
+  /** Whether this process runs the periodic upkeep (the storage sweep, old sessions); one per machine. */
+  upkeep?: boolean;
 }
 
 export interface App {
@@ -67,11 +77,11 @@ async function maintain(services: Services, context: RequestContext, logger: Log
     (error: unknown) => logger.error({ err: error }, 'deleting expired sessions failed'),
   );
 }
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
-  const cache = redis ? new RedisKeyValueCache(redis) : new MemoryKeyValueCache();
+  const nearCache = redis ? await NearCache.connect(redis, logger) : null;
+  const cache = nearCache ?? new MemoryKeyValueCache();
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
@@ -105,49 +115,46 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     origins,
   });
   const upkeep = () => maintain(services, contexts.background(), logger);
-  void upkeep();
-  const maintenance = setInterval(() => void upkeep(), MAINTENANCE_INTERVAL_MS).unref();
+  let maintenance: NodeJS.Timeout | undefined;
+  if (dependencies.upkeep !== false) {
+    void upkeep();
+    maintenance = setInterval(() => void upkeep(), MAINTENANCE_INTERVAL_MS).unref();
+  }
 
   const schema = await buildAppSchema(createResolverContainer(services));
+  const checkCost = costLimit(schema);
+  const validationRules = [...operationLimitRules, nulFreeLiteralsRule];
   const apollo = new ApolloServer<RequestContext>({
     schema,
     csrfPrevention: true,
     // The doors run their operations in-process: nothing needs queries stored by hash.
     persistedQueries: false,
     parseOptions: { maxTokens: OPERATION_LIMITS.maxTokens },
-    validationRules: [...operationLimitRules, nulFreeLiteralsRule],
+    validationRules,
     // main.ts drains HTTP first and then stops Apollo; its own signal handlers would race that.
     stopOnTerminationSignals: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
-    plugins: [errorReportingPlugin, costLimitPlugin(schema), nulFreeVariablesPlugin],
+    plugins: [
+      errorReportingPlugin,
+      costLimitPlugin(checkCost),
+      nulFreeVariablesPlugin,
+      // Installed unless refused, each would run for every request or every field resolved: no field
+      // has cache hints, /graphql's page is our own playground, and this schema is no subgraph.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
   });
   await apollo.start();
-  const executor = new Executor(apollo, contexts);
+  const runner = new GraphQLRunner(schema, validationRules, checkCost);
+  const executor = new Executor(runner, contexts);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  app.use(
-    pinoHttp({
-      logger,
-      serializers: {
-        req: (request: { id: unknown; method: string; url: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url,
-        }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      },
-      genReqId: (request, response) => {
-        const offered = request.headers['x-request-id'];
-        const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
-        response.setHeader('X-Request-Id', id);
-        return id;
-      },
-    }),
-  );
+  app.use(requestLog(logger));
 
   app.get('/healthz', async (_request, response) => {
     try {
@@ -168,11 +175,13 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     // MAX_UPLOAD_BYTES through, and ingest refuses anything beyond.
     multipartUploads({ maxFileSize: config.MAX_UPLOAD_BYTES + 1, maxFiles: 1 }),
     express.json({ limit: GRAPHQL_JSON_LIMIT }),
+    graphqlJson(runner, contexts),
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
-  const downloads = new FileDownloads(services.drive, store, services.signer, contexts);
+  const reader = new BlobReader(store);
+  const downloads = new FileDownloads(services.drive, reader, services.signer, contexts);
   app.use(downloads.routes());
-  app.use(publicFileRoutes(services, store, contexts));
+  app.use(publicFileRoutes(services, reader, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));
   app.use(resetPasswordRouter(executor));
   // Before spec 001's `/api`, which has no `v2`.
@@ -197,6 +206,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       await services.blobs.settled();
       await services.mail.settled();
       await store.destroy();
+      await nearCache?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -78,7 +79,7 @@ const environmentSchema = z.object({
     .regex(/^[a-zA-Z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" and "-" only')
     .default('picvault:'),
   REQUIRE_REDIS: booleanFlag.default(false),
-  INSTANCES: z.coerce.number().int().min(1).default(1),
+  WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TIME_ZONE: timeZone.default('UTC'),
   TRUST_PROXY: trustProxy.default(false),
@@ -128,10 +129,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const settings = parsed.data;
-  if ((settings.REQUIRE_REDIS || settings.INSTANCES > 1) && !settings.REDIS_URL) {
-    throw new ConfigError(
-      'Invalid configuration:\n  REDIS_URL: required when REQUIRE_REDIS is set or INSTANCES > 1',
-    );
+  if (settings.REQUIRE_REDIS && !settings.REDIS_URL) {
+    throw new ConfigError('Invalid configuration:\n  REDIS_URL: required when REQUIRE_REDIS is set');
   }
   return {
     ...settings,

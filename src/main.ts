@@ -1,107 +1,135 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
-import { createApp, type App } from './app';
-import { connectRedis } from './cache/redis';
-import { ConfigError, loadConfig } from './config';
-import { openDatabase } from './db/data-source';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
-import { createHttpServer } from './http/server';
-import { createLogger } from './logger';
+import { ConfigError, loadConfig, type Config } from './config';
+import { startEmbeddedPostgres } from './db/embedded-postgres';
+import { createLogger, type Logger } from './logger';
+import { serve, type Serving } from './process/serve';
+import { Shutdown } from './process/shutdown';
+import { startWorkers, WORKER_SLOT_VARIABLE } from './process/workers';
 import { loadSecret } from './secret';
 
-const DRAIN_TIMEOUT_MS = 10_000;
-
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.LOG_LEVEL);
-  const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
-  const cleanUp = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      logger.debug({ step: cleanup.name }, 'shutting down');
-      await cleanup
-        .run()
-        .catch((error: unknown) => logger.error({ err: error, step: cleanup.name }, 'shutdown step failed'));
-    }
-  };
+}
 
-  // A signal during start-up is held until the server is up, then handled like any other: stopping
-  // half-started pieces (an embedded postgres mid-launch) from a signal handler would race them.
-  let stop: ((signal: string) => void) | null = null;
-  let pendingSignal: string | null = null;
-  const onSignal = (signal: string) => (stop ? stop(signal) : (pendingSignal = signal));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+/**
+ * Calls `stop` on the first SIGINT or SIGTERM. A signal during start-up is held until `armed` is
+ * called, then handled like any other: stopping half-started pieces (an embedded postgres mid-launch)
+ * from a signal handler would race them.
+ */
+function onStopSignal(stop: (signal: string) => void): { armed: () => void } {
+  let armed = false;
+  let pending: string | null = null;
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (!armed) {
+      pending = signal;
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGINT', () => handle('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  return {
+    armed: () => {
+      armed = true;
+      if (pending) handle(pending);
+    },
+  };
+}
+
+/** How many serving processes to run: WORKERS, or one when nothing would be shared between them. */
+function workerCount(config: Config, logger: Logger): number {
+  if (config.WORKERS > 1 && !config.REDIS_URL) {
+    logger.warn(
+      { workers: config.WORKERS },
+      'REDIS_URL is not set: running 1 worker, since sessions cache, rate limits and counters would be per process',
+    );
+    return 1;
+  }
+  return config.WORKERS;
+}
+
+/**
+ * The primary: prepares what every worker shares (the data directory, the secret, an embedded
+ * PostgreSQL when DATABASE_URL is unset), then serves itself with one worker or forks WORKERS of
+ * them onto the same port. It stops the workers before the database they use.
+ */
+async function runPrimary(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  const shutdown = new Shutdown(logger);
+  let stopServing: () => Promise<void> = async () => undefined;
+  const stopAll = async (status: number) => {
+    await stopServing();
+    await shutdown.run();
+    if (status === 0) logger.info('stopped');
+    process.exit(status);
+  };
+  const signals = onStopSignal((signal) => {
+    logger.info({ signal }, 'draining requests and shutting down');
+    void stopAll(0);
+  });
 
   try {
     await mkdir(config.DATA_DIR, { recursive: true });
     const secret = await loadSecret(config.SECRET, config.DATA_DIR);
-
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
-        config.DATA_DIR,
-        config.EMBEDDED_PG_PORT,
-        logger,
-      );
-      cleanups.push({ name: 'embedded postgres', run: () => embedded.stop() });
+      const embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, logger);
+      shutdown.add('embedded postgres', () => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const dataSource: DataSource = await openDatabase(databaseUrl);
-    cleanups.push({ name: 'database pool', run: () => dataSource.destroy() });
 
-    let redis: Redis | null = null;
-    if (config.REDIS_URL) {
-      const connected = await connectRedis(config.REDIS_URL, config.REDIS_PREFIX, logger);
-      cleanups.push({ name: 'redis', run: () => connected.quit() });
-      redis = connected;
+    const workers = workerCount(config, logger);
+    if (workers === 1) {
+      const serving: Serving = await serve(config, logger, { databaseUrl, secret, upkeep: true });
+      stopServing = () => serving.drain();
     } else {
-      logger.info('REDIS_URL is not set: caches, counters and rate limits live in this process');
-    }
-
-    const app: App = await createApp({ config, logger, dataSource, redis, secret });
-    cleanups.push({ name: 'graphql', run: () => app.stop() });
-
-    const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, resolve);
-    });
-    logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'Picvault is ready');
-
-    let stopping = false;
-    stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'draining requests and shutting down');
-      const forceClose = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-      // A keep-alive connection whose last request just finished would otherwise hold the drain open
-      // until its keep-alive timeout: close each connection as soon as it goes idle.
-      const closeIdle = setInterval(() => server.closeIdleConnections(), 100).unref();
-      server.close(() => {
-        clearTimeout(forceClose);
-        clearInterval(closeIdle);
-        void cleanUp().then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        });
+      const pool = startWorkers(workers, { DATABASE_URL: databaseUrl, SECRET: secret }, logger, (error) => {
+        logger.fatal({ err: error }, 'a worker could not start: stopping');
+        void stopAll(1);
       });
-      server.closeIdleConnections();
-    };
-    if (pendingSignal) stop(pendingSignal);
+      stopServing = () => pool.stop();
+      await pool.ready;
+    }
+    logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL, workers }, 'Picvault is ready');
+    signals.armed();
   } catch (error) {
     logger.fatal({ err: error }, 'Picvault could not start');
-    await cleanUp();
+    await stopAll(1);
+  }
+}
+
+/** A forked worker: serves with what the primary put in its environment until told to stop. */
+async function runWorker(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.LOG_LEVEL).child({ worker: Number(process.env[WORKER_SLOT_VARIABLE]) });
+  let serving: Serving | null = null;
+  const signals = onStopSignal(() => {
+    void serving!.drain().then(() => process.exit(0));
+  });
+  try {
+    serving = await serve(config, logger, {
+      // The primary always sets both: an embedded database's URL, and the secret it loaded or made.
+      databaseUrl: config.DATABASE_URL!,
+      secret: config.SECRET!,
+      upkeep: process.env[WORKER_SLOT_VARIABLE] === '0',
+    });
+    signals.armed();
+  } catch (error) {
+    logger.fatal({ err: error }, 'the worker could not start');
     process.exit(1);
   }
 }
 
-void main();
+void (cluster.isPrimary ? runPrimary() : runWorker());

@@ -5,6 +5,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 
 /**
  * The real entry point, as a user runs it: `node dist/main.js` (built by `npm test` before jest runs)
@@ -268,5 +269,138 @@ describe(`node ${ENTRY_POINT} with a malformed setting`, () => {
     expect(exit).toEqual({ code: expect.any(Number), signal: null });
     expect(exit).not.toEqual({ code: 0, signal: null });
     expect(run.stderr()).toMatch(new RegExp(`^\\s*${variable}: `, 'm'));
+  });
+});
+
+/** The serving processes a primary forked: its children that run this program (not its postgres). */
+async function workerPids(primary: number): Promise<number[]> {
+  const children = (await readFile(`/proc/${primary}/task/${primary}/children`, 'utf8'))
+    .split(' ')
+    .filter(Boolean)
+    .map(Number);
+  const workers: number[] = [];
+  for (const pid of children) {
+    const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes(ENTRY_POINT)) workers.push(pid);
+  }
+  return workers;
+}
+
+/** A GET on a connection of its own, so that the cluster hands each to the next worker. */
+function getOnNewConnection(main: RunningMain, route: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${main.url}${route}`,
+      { agent: false, headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** The `worker` of each "request completed" line logged so far. */
+const servingWorkers = (main: RunningMain) =>
+  main
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"request completed"'))
+    .map((line) => (JSON.parse(line) as { worker?: number }).worker);
+
+describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
+  let dataDir: string;
+  let main: RunningMain;
+  const redisPrefix = `picvault-e2e-workers-${process.pid}:`;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-e2e-workers-'));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    if (main && main.child.exitCode === null && main.child.signalCode === null) {
+      main.child.kill('SIGKILL');
+      await main.exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${redisPrefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('runs two workers on one port, sharing the embedded database and Redis, each serving requests', async () => {
+    main = startMain({
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKERS: '2',
+      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: redisPrefix,
+    });
+    await waitUntilHealthy(main);
+    expect(main.output()).toMatch(/"workers":2,"msg":"Picvault is ready"/);
+    expect(await workerPids(main.child.pid!)).toHaveLength(2);
+
+    expect(
+      await postJson(main, '/api/reg', { userName: 'w', nickName: 'w', firstPwd: PASSWORD_MD5 }),
+    ).toEqual({
+      code: 0,
+    });
+    const { token } = (await postJson(main, '/api/login', { user: 'w', pwd: PASSWORD_MD5 })) as {
+      token: string;
+    };
+    // The session made by one worker holds in the other: all of these are signed in.
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        getOnNewConnection(main, '/graphql?query=%7Bme%7BuserName%7D%7D', token),
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+    expect(new Set(servingWorkers(main))).toEqual(new Set([0, 1]));
+  });
+
+  it('replaces a worker that dies once it has been serving', async () => {
+    await delay(5_500);
+    const [victim] = await workerPids(main.child.pid!);
+    process.kill(victim, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    let workers: number[] = [];
+    while (Date.now() < deadline) {
+      workers = await workerPids(main.child.pid!);
+      if (workers.length === 2 && !workers.includes(victim)) break;
+      await delay(200);
+    }
+    expect(workers).toHaveLength(2);
+    expect(workers).not.toContain(victim);
+    expect(main.output()).toMatch(/a worker died: starting another in its place/);
+    await waitUntilHealthy(main);
+  });
+
+  it('drains every worker on SIGTERM, then stops its PostgreSQL and exits 0', async () => {
+    const workers = await workerPids(main.child.pid!);
+    const exit = await stopWithSigterm(main);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(workers.filter(isAlive)).toEqual([]);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('runs a single process, and says why, when there is no Redis to share', async () => {
+    const single = startMain({
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKERS: '2',
+    });
+    try {
+      await waitUntilHealthy(single);
+      expect(single.output()).toMatch(/REDIS_URL is not set: running 1 worker/);
+      expect(single.output()).toMatch(/"workers":1,"msg":"Picvault is ready"/);
+      expect(await workerPids(single.child.pid!)).toEqual([]);
+    } finally {
+      await stopWithSigterm(single);
+    }
   });
 });

@@ -1,27 +1,10 @@
-import type { Redis } from 'ioredis';
 import { ExpiringMap } from './expiring-map';
 
-/** A small string cache with expiry: Redis when configured, process memory otherwise. */
+/** A small string cache with expiry: Redis (NearCache) when configured, process memory otherwise. */
 export interface KeyValueCache {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
-}
-
-export class RedisKeyValueCache implements KeyValueCache {
-  constructor(private readonly redis: Redis) {}
-
-  get(key: string): Promise<string | null> {
-    return this.redis.get(key);
-  }
-
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.redis.set(key, value, 'EX', ttlSeconds);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.redis.del(key);
-  }
 }
 
 export class MemoryKeyValueCache implements KeyValueCache {

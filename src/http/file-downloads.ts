@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { DriveService } from '../services/drive.service';
 import { signedPartOf } from '../services/file-links';
 import type { UrlSigner } from '../services/url-signer';
-import type { BlobStore } from '../storage/blob-store';
+import type { BlobReader } from '../storage/blob-reader';
 import type { RequestContextFactory } from './request-context';
 import { sendBlob } from './send-blob';
 
@@ -16,7 +16,7 @@ const SIGNED_PATH = /^\/files\/([^/]+)\/[^/]+$/;
 export class FileDownloads {
   constructor(
     private readonly drive: DriveService,
-    private readonly store: BlobStore,
+    private readonly reader: BlobReader,
     private readonly signer: UrlSigner,
     private readonly contexts: RequestContextFactory,
   ) {}
@@ -54,11 +54,11 @@ export class FileDownloads {
       response.status(403).type('text/plain').send('This link is invalid or has expired');
       return;
     }
-    const file = await this.drive.findFile(await this.contexts.create(request, null), id);
-    if (!file?.blob) {
+    const file = await this.drive.servableFile(await this.contexts.create(request, null), id);
+    if (!file) {
       response.status(404).type('text/plain').send('No such file');
       return;
     }
-    await sendBlob(request, response, this.store, file.blob, file.name);
+    await sendBlob(request, response, this.reader, file.blob, file.name);
   }
 }

@@ -63,6 +63,17 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   };
 }
 
+/** Whether a response is a refusal for the client's own mistake: no data, and no server fault. */
+export function refusedForClientMistake(response: {
+  data?: unknown;
+  errors?: readonly GraphQLFormattedError[];
+}): boolean {
+  return (
+    !('data' in response) &&
+    (response.errors ?? []).every((error) => error.extensions?.code !== ErrorCode.INTERNAL)
+  );
+}
+
 /** Logs unexpected errors and stamps the request id on every error, so a report can be traced. */
 export const errorReportingPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
@@ -87,10 +98,9 @@ export const errorReportingPlugin: ApolloServerPlugin<RequestContext> = {
         }));
         // A request refused before it ran (no `data` at all) for the client's own mistake is a 400,
         // whatever status Apollo gave it (it answers a persisted query it does not support with 200).
-        const refusedForClientMistake =
-          !('data' in result) &&
-          result.errors.every((error) => error.extensions?.code !== ErrorCode.INTERNAL);
-        if (refusedForClientMistake && (response.http.status ?? 200) === 200) response.http.status = 400;
+        if (refusedForClientMistake(result) && (response.http.status ?? 200) === 200) {
+          response.http.status = 400;
+        }
       },
     };
   },

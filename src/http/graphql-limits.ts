@@ -6,6 +6,7 @@ import {
   GraphQLError,
   Kind,
   OperationTypeNode,
+  type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -118,33 +119,81 @@ const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) =>
   return 1 + Math.min(Math.max(size, 0), MAX_PAGE_SIZE) * childComplexity;
 };
 
+/** An operation as a request asks for it, with the variables that may change its cost. */
+export interface CostedRequest {
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/** Costs kept per document: one per operation name and set of variables seen. */
+const COSTS_PER_DOCUMENT = 100;
+/** Variables whose JSON is longer are costed each time rather than kept as a key. */
+const LONGEST_VARIABLES_KEY = 512;
+
+/** Where a request's cost is kept: null for variables too long to key by, or not JSON (uploads). */
+function costKey(request: CostedRequest): string | null {
+  let variables: string;
+  try {
+    variables = JSON.stringify(request.variables ?? {});
+  } catch {
+    return null;
+  }
+  return variables.length <= LONGEST_VARIABLES_KEY
+    ? `${request.operationName ?? ''}\u0000${variables}`
+    : null;
+}
+
 /**
  * The cost limit, which depends on the variables (a page size may be one), so it is checked for
- * every request once its operation is known.
+ * every request once its operation is known; throws OperationLimitError past it. The same operation
+ * with the same variables always costs the same: the cost is kept with its parsed document, which is
+ * reused for every request that sends the same text, under the operation name and the variables.
  */
-export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+export function costLimit(schema: GraphQLSchema): (document: DocumentNode, request: CostedRequest) => void {
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const costOf = (document: DocumentNode, request: CostedRequest): number => {
+    const operationName = request.operationName ?? undefined;
+    const key = costKey(request);
+    const kept = costs.get(document);
+    const known = key === null ? undefined : kept?.get(key);
+    if (known !== undefined) return known;
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables: request.variables ?? undefined,
+      operationName,
+      estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+    if (key !== null) {
+      const forDocument = kept && kept.size < COSTS_PER_DOCUMENT ? kept : new Map<string, number>();
+      forDocument.set(key, cost);
+      costs.set(document, forDocument);
+    }
+    return cost;
+  };
+  return (document, request) => {
+    let cost: number;
+    try {
+      cost = costOf(document, request);
+    } catch {
+      // Variables that do not fit the operation: execution reports them as the client's error.
+      return;
+    }
+    if (cost > OPERATION_LIMITS.maxCost) {
+      throw new OperationLimitError(
+        `The operation would cost ${cost}, above the limit of ${OPERATION_LIMITS.maxCost}: ask for smaller pages or fewer fields`,
+      );
+    }
+  };
+}
+
+/** The cost limit as an Apollo plugin, for the requests Apollo serves itself. */
+export function costLimitPlugin(check: ReturnType<typeof costLimit>): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables,
-              operationName: request.operationName,
-              estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Variables that do not fit the operation: execution reports them as the client's error.
-            return;
-          }
-          if (cost > OPERATION_LIMITS.maxCost) {
-            throw new OperationLimitError(
-              `The operation would cost ${cost}, above the limit of ${OPERATION_LIMITS.maxCost}: ask for smaller pages or fewer fields`,
-            );
-          }
+          check(document, request);
         },
       };
     },

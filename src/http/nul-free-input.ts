@@ -30,11 +30,16 @@ function holdsNul(value: unknown): boolean {
   return false;
 }
 
+/** Throws the client's mistake when the variables hold a NUL anywhere. */
+export function refuseNulVariables(variables: unknown): void {
+  if (holdsNul(variables)) throw refusal();
+}
+
 export const nulFreeVariablesPlugin: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request }) {
-        if (holdsNul(request.variables)) throw refusal();
+        refuseNulVariables(request.variables);
       },
     };
   },

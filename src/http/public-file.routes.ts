@@ -1,12 +1,17 @@
 import { Router, type Request, type Response } from 'express';
-import type { DriveItem } from '../entities/drive-item.entity';
 import type { Services } from '../services';
-import type { BlobStore } from '../storage/blob-store';
+import type { ServableFile } from '../services/servable-file';
+import type { BlobReader } from '../storage/blob-reader';
 import type { RequestContextFactory } from './request-context';
 import { sendBlob } from './send-blob';
 
 /** Image URLs are permanent until the image is deleted: caches may keep them long. */
 const IMAGE_CACHE_CONTROL = 'public, max-age=31536000';
+/**
+ * A share can be cancelled at any time: caches (a CDN, the browser) keep its file a minute and then
+ * ask again, with its ETag, which costs a lookup and a 304 but no bytes.
+ */
+const SHARE_CACHE_CONTROL = 'public, max-age=60';
 
 /**
  * The public URLs of shares: `/s/<shareId>/<name>` (a public share), `/p/<key>` (a picture share) and
@@ -16,29 +21,31 @@ const IMAGE_CACHE_CONTROL = 'public, max-age=31536000';
  */
 export function publicFileRoutes(
   { shares, pictureShares, imageUploads }: Pick<Services, 'shares' | 'pictureShares' | 'imageUploads'>,
-  store: BlobStore,
+  reader: BlobReader,
   contexts: RequestContextFactory,
 ): Router {
   const router = Router();
   const serve = async (
     request: Request,
     response: Response,
-    node: DriveItem | null,
-    cacheControl?: string,
+    node: ServableFile | null,
+    cacheControl: string,
   ) => {
-    if (!node?.blob) {
+    if (!node) {
       response.status(404).type('text/plain').send('No such file');
       return;
     }
-    await sendBlob(request, response, store, node.blob, node.name, cacheControl);
+    await sendBlob(request, response, reader, node.blob, node.name, cacheControl);
   };
   router.get('/s/:shareId/:name', async (request, response) => {
     const context = await contexts.create(request, null);
-    await serve(request, response, await shares.servableFile(context, request.params.shareId));
+    const file = await shares.servableFile(context, request.params.shareId);
+    await serve(request, response, file, SHARE_CACHE_CONTROL);
   });
   router.get('/p/:key', async (request, response) => {
     const context = await contexts.create(request, null);
-    await serve(request, response, await pictureShares.servableFile(context, request.params.key));
+    const file = await pictureShares.servableFile(context, request.params.key);
+    await serve(request, response, file, SHARE_CACHE_CONTROL);
   });
   router.get('/i/:year/:month/:day/:storename', async (request, response) => {
     const context = await contexts.create(request, null);

@@ -50,15 +50,14 @@ export class RequestContextFactory {
     token: string | null = tokenFromRequest(request, this.settings.origins),
   ): Promise<RequestContext> {
     const anonymous: RequestContext = {
-      // genReqId in app.ts always gives a string.
-      requestId: request.id as string,
+      requestId: request.id,
       caller: null,
       uploader: null,
       refusedToken: false,
       ip: request.ip ?? null,
       baseUrl: this.settings.publicUrl ?? requestOrigin(request) ?? this.settings.fallbackUrl,
       userAgent: request.get('user-agent') ?? null,
-      log: request.log ?? this.logger,
+      log: request.log,
       manager: this.dataSource.manager,
       transaction: null,
     };

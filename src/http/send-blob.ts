@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
-import type { Blob } from '../entities/blob.entity';
 import { INLINE_IMAGE_TYPES } from '../services/content-sniffer';
-import { MissingObjectError, type BlobStore, type ByteRange } from '../storage/blob-store';
+import type { ServableFile } from '../services/servable-file';
+import { MissingObjectError, type ByteRange } from '../storage/blob-store';
+import type { BlobReader } from '../storage/blob-reader';
 
 /** `attachment; filename="cat.png"; filename*=UTF-8''…`: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -54,8 +55,8 @@ function notModified(request: Request, etag: string, lastModified: Date): boolea
 export async function sendBlob(
   request: Request,
   response: Response,
-  store: BlobStore,
-  blob: Blob,
+  reader: BlobReader,
+  blob: ServableFile['blob'],
   name: string,
   /** Private and revalidated unless the URL is public and lasting. */
   cacheControl = 'private, max-age=0, must-revalidate',
@@ -93,7 +94,7 @@ export async function sendBlob(
     return;
   }
   try {
-    await store.writeTo(blob.storageKey, response, range ?? undefined);
+    await reader.writeTo(blob.storageKey, blob.size, response, range ?? undefined);
   } catch (error) {
     if (error instanceof MissingObjectError && !response.headersSent) {
       // Its file was deleted between finding the row and reading the bytes.

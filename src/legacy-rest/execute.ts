@@ -1,6 +1,6 @@
-import type { ApolloServer } from '@apollo/server';
 import type { Request } from 'express';
 import type { RequestContext } from '../context';
+import type { GraphQLRunner } from '../http/graphql-runner';
 import type { RequestContextFactory } from '../http/request-context';
 import { ErrorCode, isErrorCode } from '../schema/error-code';
 
@@ -41,7 +41,7 @@ export type OperationResult<Data> = { ok: true; data: Data } | Failure;
 /** Runs GraphQL operations in-process, against the same schema and rules as `POST /graphql`. */
 export class Executor {
   constructor(
-    private readonly apollo: ApolloServer<RequestContext>,
+    private readonly runner: GraphQLRunner,
     private readonly contexts: RequestContextFactory,
   ) {}
 
@@ -51,12 +51,7 @@ export class Executor {
     credentials: LegacyCredentials = {},
   ): Promise<OperationResult<Data>> {
     const context = await this.contextFor(request, credentials);
-    const response = await this.apollo.executeOperation<Data>(
-      { query: operation.query, variables: operation.variables },
-      { contextValue: context },
-    );
-    if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used by legacy doors');
-    const { data, errors } = response.body.singleResult;
+    const { data, errors } = await this.runner.run(operation, context);
     if (errors?.length) {
       const code = errors[0].extensions?.code;
       return { ok: false, code: isErrorCode(code) ? code : ErrorCode.INTERNAL, message: errors[0].message };

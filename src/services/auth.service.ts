@@ -13,6 +13,7 @@ import { ErrorCode } from '../schema/error-code';
 import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
 import type { TokenSigner } from './signed-tokens';
 import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
+import { runPrepared, type PreparedStatement } from '../db/prepared';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Legacy tokens lived 24 hours; `remember` keeps a session for 30 days. */
@@ -103,6 +104,26 @@ const sessionViewOf = (row: SessionRow, caller: Caller): SessionView => ({
 const NEWEST_SESSIONS_FIRST = newestFirst('sessions:newest', 's');
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
+
+const USER_BY_ID: PreparedStatement = {
+  name: 'user_by_id',
+  text: `SELECT id, user_name, nick_name, email, phone, password_hash, quota_bytes, used_bytes, is_admin,
+                created_at
+           FROM users WHERE id = $1`,
+};
+
+interface UserRow {
+  id: string;
+  user_name: string;
+  nick_name: string;
+  email: string | null;
+  phone: string | null;
+  password_hash: string | null;
+  quota_bytes: string | null;
+  used_bytes: string;
+  is_admin: boolean;
+  created_at: Date;
+}
 const OPAQUE_TOKEN = /^[0-9a-f]{32}$/i;
 /** Limiter keys are hashes: no user text ever reaches a Redis key. */
 const addressKey = (ip: string | null) => sha256Hex(ip ?? 'unknown');
@@ -372,10 +393,22 @@ export class AuthService {
     await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
   }
 
+  /** The signed-in account: read by most requests, so one prepared statement. */
   async findUser(context: RequestContext, userId: string): Promise<User> {
-    const user = await context.manager.findOneBy(User, { id: userId });
-    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session has ended');
-    return user;
+    const [row] = await runPrepared<UserRow>(context.manager, USER_BY_ID, [userId]);
+    if (!row) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session has ended');
+    return Object.assign(new User(), {
+      id: row.id,
+      userName: row.user_name,
+      nickName: row.nick_name,
+      email: row.email,
+      phone: row.phone,
+      passwordHash: row.password_hash,
+      quotaBytes: row.quota_bytes === null ? null : Number(row.quota_bytes),
+      usedBytes: Number(row.used_bytes),
+      isAdmin: row.is_admin,
+      createdAt: row.created_at,
+    });
   }
 
   private async readCachedSession(tokenHash: string): Promise<CachedSession | null> {

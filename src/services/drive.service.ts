@@ -29,6 +29,9 @@ import {
 } from './pagination';
 import type { QuotaService } from './quota.service';
 import type { CountLimiter } from './count-limiter';
+import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
+
+const OWN_FILE = servableFileStatement('servable_file', 'FROM nodes n', 'n.id = $1');
 
 export enum ConflictPolicy {
   /** Keep both: the newcomer becomes `name (1).ext`. */
@@ -189,6 +192,12 @@ export class DriveService {
       where: { id, kind: DriveItemKind.FILE },
       relations: { blob: true },
     });
+  }
+
+  /** The same for serving its bytes: one prepared statement, for the signed URLs downloads use. */
+  servableFile(context: RequestContext, id: string): Promise<ServableFile | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return findServableFile(context, OWN_FILE, id);
   }
 
   /** A file by content and name, as spec 001 names files; null when the caller has none such. */

@@ -6,7 +6,6 @@ import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { Caller, RequestContext } from '../context';
 import { ANONYMOUS_UPLOADER_ID } from '../db/migrations/1733000000000-image-uploads';
 import { transactional } from '../db/transaction';
-import type { DriveItem } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
 import { sha256Hex } from './credentials';
@@ -16,6 +15,13 @@ import { ingest, type IngestedContent } from './ingest';
 import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 import { nameProblem } from './paths';
 import type { QuotaService } from './quota.service';
+import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
+
+const UPLOADED_IMAGE = servableFileStatement(
+  'servable_uploaded_image',
+  'FROM image_uploads iu JOIN nodes n ON n.id = iu.node_id',
+  'iu.path = $1',
+);
 
 /** The folder of each account that image uploads go into. */
 export const IMAGE_FOLDER = '/sm.ms';
@@ -262,13 +268,9 @@ export class ImageUploadService {
   }
 
   /** The file behind a public image path, for serving; null when there is none. */
-  async servableFile(context: RequestContext, path: string): Promise<DriveItem | null> {
-    if (!PATH.test(path)) return null;
-    const [row] = await context.manager.query<{ node_id: string }[]>(
-      `SELECT node_id FROM image_uploads WHERE path = $1`,
-      [path],
-    );
-    return row ? this.drive.findFile(context, row.node_id) : null;
+  servableFile(context: RequestContext, path: string): Promise<ServableFile | null> {
+    if (!PATH.test(path)) return Promise.resolve(null);
+    return findServableFile(context, UPLOADED_IMAGE, path);
   }
 
   private async ingestImage(

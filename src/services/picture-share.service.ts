@@ -5,13 +5,19 @@ import type { Caller, RequestContext } from '../context';
 import { violatedForeignKey } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
-import { DriveItemKind, type DriveItem } from '../entities/drive-item.entity';
-import { PictureShare } from '../entities/picture-share.entity';
+import { DriveItemKind } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { CountLimiter } from './count-limiter';
 import type { DriveService } from './drive.service';
 import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
+import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
+
+const SHARED_PICTURE = servableFileStatement(
+  'servable_shared_picture',
+  'FROM picture_shares ps JOIN nodes n ON n.id = ps.node_id',
+  'ps.key = $1',
+);
 
 /** A picture share as clients see it; name, md5 and size are as the file last was. */
 export interface PictureShareView {
@@ -199,10 +205,9 @@ export class PictureShareService {
   }
 
   /** The file a picture URL serves; null for an unknown key or a deleted file. */
-  async servableFile(context: RequestContext, key: string): Promise<DriveItem | null> {
-    if (!KEY.test(key)) return null;
-    const share = await context.manager.findOneBy(PictureShare, { key });
-    return share?.nodeId ? this.nodes.findFile(context, share.nodeId) : null;
+  servableFile(context: RequestContext, key: string): Promise<ServableFile | null> {
+    if (!KEY.test(key)) return Promise.resolve(null);
+    return findServableFile(context, SHARED_PICTURE, key);
   }
 
   /** Keeps the name, md5 and size current, so they are right when the file is later deleted. */

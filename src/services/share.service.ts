@@ -5,7 +5,6 @@ import { violatedForeignKey, violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
 import { DriveItemKind, type DriveItem } from '../entities/drive-item.entity';
-import { Share } from '../entities/share.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
 import type { CountLimiter } from './count-limiter';
@@ -23,6 +22,13 @@ import type { QuotaService } from './quota.service';
 import { RANKING, rankedColumns, type RankedShare, type RankingService } from './ranking.service';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
 import { SqlParameters } from '../db/sql-parameters';
+import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
+
+const SHARED_FILE = servableFileStatement(
+  'servable_shared_file',
+  'FROM shares s JOIN nodes n ON n.id = s.node_id',
+  's.id = $1',
+);
 
 /** A public share as clients see it: the share, its file's content and its sharer. */
 export interface SharedFile {
@@ -289,10 +295,9 @@ export class ShareService {
   }
 
   /** The file a public share URL serves; null once the share or the file is gone. */
-  async servableFile(context: RequestContext, shareId: string): Promise<DriveItem | null> {
-    if (!isUUID(shareId)) return null;
-    const share = await context.manager.findOneBy(Share, { id: shareId });
-    return share ? this.nodes.findFile(context, share.nodeId) : null;
+  servableFile(context: RequestContext, shareId: string): Promise<ServableFile | null> {
+    if (!isUUID(shareId)) return Promise.resolve(null);
+    return findServableFile(context, SHARED_FILE, shareId);
   }
 
   private async ownedFile(context: RequestContext, caller: Caller, nodeId: string): Promise<DriveItem> {

@@ -77,6 +77,14 @@ describe('GraphQL operation limits', () => {
     const small = await postJson(app, '/graphql', { query, variables: { n: 10 } });
     expect(small.status).toBe(200);
     expect(small.body.errors).toBeUndefined();
+    // Costs are kept per document and variables: the large pages are refused again, the small allowed.
+    for (const [n, status] of [
+      [100, 400],
+      [10, 200],
+      [100, 400],
+    ]) {
+      expect([n, (await postJson(app, '/graphql', { query, variables: { n } })).status]).toEqual([n, status]);
+    }
     // One alias fewer stays within the limit; `last` counts as `first` does.
     const fewer = await postJson(app, '/graphql', {
       query: pages('first', count - 1),

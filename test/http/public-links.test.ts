@@ -122,6 +122,23 @@ describe.each([
     expect(read.data?.pictureShare.viewCount).toBe(0);
   });
 
+  it('lets shared and picture URLs be cached publicly for a minute, revalidated by ETag with a 304 and no body', async () => {
+    const { share } = await shareFile('cached.txt', 'cache me');
+    const { picture, file } = await sharePicture('cached.png', tinyPng(2, 5));
+    for (const url of [share.url, picture.url]) {
+      const first = await fetch(url);
+      expect([url, first.headers.get('cache-control')]).toEqual([url, 'public, max-age=60']);
+      const etag = first.headers.get('etag')!;
+      const again = await fetch(url, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(await again.text()).toBe('');
+    }
+    // A signed download URL of the same file stays private.
+    const signed = await fetch(file.download.url);
+    expect(signed.headers.get('cache-control')).toBe('private, max-age=0, must-revalidate');
+  });
+
   it('stops serving a picture share when it is cancelled or the file deleted', async () => {
     const cancelled = await sharePicture('p1.png', tinyPng(1, 3));
     const deleted = await sharePicture('p2.png', tinyPng(3, 1));
