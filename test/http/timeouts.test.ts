@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { createHttpServer } from '../../src/http/server';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { openRawPost } from '../helpers/http';
@@ -11,10 +13,33 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the HTTP server’s timeouts', () => {
   it('puts no limit on a whole request, closes idle connections, and keeps Node’s header timeout', () => {
-    const server = createHttpServer(() => undefined, { idleTimeoutSeconds: 90 });
+    const server = createHttpServer(express(), { idleTimeoutSeconds: 90 });
     expect(server.requestTimeout).toBe(0);
     expect(server.timeout).toBe(90_000);
     expect(server.headersTimeout).toBe(60_000);
+  });
+
+  it('makes each request and response with the app’s prototypes, so Express has none to swap', async () => {
+    const app = express();
+    app.get('/', (request, response) => response.json({ ip: request.ip, host: request.host }));
+    const server = createHttpServer(app, { idleTimeoutSeconds: 90 });
+    // Before Express sees them: as Node made them.
+    const born: boolean[] = [];
+    server.prependListener('request', (request, response) => {
+      born.push(
+        Object.getPrototypeOf(request) === app.request,
+        Object.getPrototypeOf(response) === app.response,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await answer.json()).toEqual({ ip: '127.0.0.1', host: `127.0.0.1:${port}` });
+      expect(born).toEqual([true, true]);
+    } finally {
+      server.close();
+    }
   });
 });
 
