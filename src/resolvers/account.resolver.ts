@@ -12,6 +12,7 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import type { RequestContext } from '../context';
+import type { User } from '../entities/user.entity';
 import { INPUT } from '../schema/user-error';
 import {
   ChangePasswordInput,
@@ -57,8 +58,8 @@ export class AccountResolver {
 
   @Authorized()
   @Query(() => UserType, { description: 'The signed-in account.' })
-  async viewer(@Ctx() context: RequestContext): Promise<UserType> {
-    return UserType.from(await this.auth.findUser(context, callerOf(context).userId));
+  viewer(@Ctx() context: RequestContext): UserType {
+    return UserType.of(callerOf(context));
   }
 
   @Authorized()
@@ -66,8 +67,41 @@ export class AccountResolver {
     description: 'The signed-in account.',
     deprecationReason: 'Use `viewer`. Removal: 2027-06-30.',
   })
-  me(@Ctx() context: RequestContext): Promise<UserType> {
+  me(@Ctx() context: RequestContext): UserType {
     return this.viewer(context);
+  }
+
+  @FieldResolver(() => String, { description: 'The name shown to others, at most 32 characters.' })
+  async nickName(@Ctx() context: RequestContext, @Root() user: UserType): Promise<string> {
+    return (await this.account(context, user)).nickName;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Unique when given; used for password recovery.',
+  })
+  async email(@Ctx() context: RequestContext, @Root() user: UserType): Promise<string | null> {
+    return (await this.account(context, user)).email;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'At most 16 digits, spaces, dashes or parentheses.',
+  })
+  async phone(@Ctx() context: RequestContext, @Root() user: UserType): Promise<string | null> {
+    return (await this.account(context, user)).phone;
+  }
+
+  @FieldResolver(() => Date, { description: 'When the account was registered.' })
+  async createdAt(@Ctx() context: RequestContext, @Root() user: UserType): Promise<Date> {
+    return (await this.account(context, user)).createdAt;
+  }
+
+  @FieldResolver(() => ByteCountScalar, {
+    description: 'Bytes the account’s files take, each counted in full however many share its content.',
+  })
+  async usedBytes(@Ctx() context: RequestContext, @Root() user: UserType): Promise<number> {
+    return (await this.account(context, user)).usedBytes;
   }
 
   @FieldResolver(() => ByteCountScalar, {
@@ -75,8 +109,8 @@ export class AccountResolver {
     description:
       'The most bytes the account may keep (its own quota, else DEFAULT_QUOTA_BYTES); null for unlimited.',
   })
-  quotaBytes(@Root() user: UserType): number | null {
-    return this.quota.quotaOf(user.user);
+  async quotaBytes(@Ctx() context: RequestContext, @Root() user: UserType): Promise<number | null> {
+    return this.quota.quotaOf(await this.account(context, user));
   }
 
   @FieldResolver(() => Int, {
@@ -159,7 +193,7 @@ export class AccountResolver {
     const caller = callerOf(context);
     const ended = await this.auth.changePassword(context, caller, input.current, input.next);
     return {
-      viewer: UserType.from(await this.auth.findUser(context, caller.userId)),
+      viewer: UserType.of(caller),
       deletedIds: ended.map((id) => toGlobalId(IdType.SESSION, id)),
     };
   }
@@ -232,5 +266,10 @@ export class AccountResolver {
   ): Promise<Payload<ResetPasswordPayload>> {
     const userId = await this.passwordResets.reset(context, input.token, input);
     return { userName: (await this.auth.findUser(context, userId)).userName };
+  }
+
+  /** The row behind `user`, as its maker had it or read once for the request. */
+  private account(context: RequestContext, user: UserType): Promise<User> {
+    return user.row ? Promise.resolve(user.row) : this.auth.findUser(context, user.accountId);
   }
 }

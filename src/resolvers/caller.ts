@@ -27,7 +27,7 @@ export function uploaderOf(context: RequestContext): Caller {
 
 /** The caller, when `user` is their own account: for what only its owner may see of it (an administrator setting a quota sees null). */
 export function ownedBy(context: RequestContext, user: UserType): Caller | null {
-  return context.caller?.userId === user.user.id ? context.caller : null;
+  return context.caller?.userId === user.accountId ? context.caller : null;
 }
 
 export const authChecker: AuthChecker<RequestContext> = ({ context }, roles) => {

@@ -89,7 +89,7 @@ export class NodeResolver {
         return share && this.views.pictureShare(context, share);
       }
       case IdType.USER:
-        return caller?.userId === localId ? UserType.from(await this.auth.findUser(context, localId)) : null;
+        return caller?.userId === localId ? UserType.of(caller) : null;
       case IdType.SESSION: {
         const session = caller && (await this.auth.findSession(context, caller, localId));
         return session && SessionType.from(session);

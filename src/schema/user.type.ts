@@ -1,9 +1,9 @@
 import { Field, ObjectType } from 'type-graphql';
+import type { Caller } from '../context';
 import type { User } from '../entities/user.entity';
 import type { SessionView } from '../services/auth.service';
 import { IdType, toGlobalId } from './global-id';
 import { connectionOf, NodeInterface } from './relay';
-import { ByteCountScalar } from './scalars';
 
 @ObjectType('User', {
   implements: NodeInterface,
@@ -15,36 +15,22 @@ export class UserType extends NodeInterface {
   })
   userName!: string;
 
-  @Field(() => String, { description: 'The name shown to others, at most 32 characters.' })
-  nickName!: string;
+  /** The account's row id. Its other fields are field resolvers, read from the row only when asked for. */
+  accountId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Unique when given; used for password recovery.' })
-  email!: string | null;
-
-  @Field(() => String, { nullable: true, description: 'At most 16 digits, spaces, dashes or parentheses.' })
-  phone!: string | null;
-
-  @Field(() => Date, { description: 'When the account was registered.' })
-  createdAt!: Date;
-
-  @Field(() => ByteCountScalar, {
-    description: 'Bytes the account’s files take, each counted in full however many share its content.',
-  })
-  usedBytes!: number;
-
-  /** The row this object shows, for field resolvers. */
-  user!: User;
+  /** The row, when whoever made this object already had it. */
+  row?: User;
 
   static from(user: User): UserType {
+    return Object.assign(UserType.of({ userId: user.id, userName: user.userName }), { row: user });
+  }
+
+  /** The account a caller signed in as, from what the session says: no row is read until needed. */
+  static of(account: Pick<Caller, 'userId' | 'userName'>): UserType {
     return Object.assign(new UserType(), {
-      id: toGlobalId(IdType.USER, user.id),
-      userName: user.userName,
-      nickName: user.nickName,
-      email: user.email,
-      phone: user.phone,
-      createdAt: user.createdAt,
-      usedBytes: user.usedBytes,
-      user,
+      id: toGlobalId(IdType.USER, account.userId),
+      userName: account.userName,
+      accountId: account.userId,
     });
   }
 }

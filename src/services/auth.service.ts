@@ -14,6 +14,7 @@ import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from 
 import type { TokenSigner } from './signed-tokens';
 import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
 import { runPrepared, type PreparedStatement } from '../db/prepared';
+import { batcherPerRequest, RequestBatcher } from './request-batcher';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Legacy tokens lived 24 hours; `remember` keeps a session for 30 days. */
@@ -105,11 +106,11 @@ const NEWEST_SESSIONS_FIRST = newestFirst('sessions:newest', 's');
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
 
-const USER_BY_ID: PreparedStatement = {
-  name: 'user_by_id',
+const USERS_BY_ID: PreparedStatement = {
+  name: 'users_by_id',
   text: `SELECT id, user_name, nick_name, email, phone, password_hash, quota_bytes, used_bytes, is_admin,
                 created_at
-           FROM users WHERE id = $1`,
+           FROM users WHERE id = ANY($1::uuid[])`,
 };
 
 interface UserRow {
@@ -393,28 +394,43 @@ export class AuthService {
     await Promise.all(ended.map((row) => this.sessionCache.delete(sessionCacheKey(row.token_hash))));
   }
 
-  /** The signed-in account: read by most requests, so one prepared statement. */
+  /**
+   * An account's row, read once for all the fields of one request that need it (most need none:
+   * the session knows the user name), by one prepared statement.
+   */
   async findUser(context: RequestContext, userId: string): Promise<User> {
-    const [row] = await runPrepared<UserRow>(context.manager, USER_BY_ID, [userId]);
-    if (!row) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session has ended');
-    return Object.assign(new User(), {
-      id: row.id,
-      userName: row.user_name,
-      nickName: row.nick_name,
-      email: row.email,
-      phone: row.phone,
-      passwordHash: row.password_hash,
-      quotaBytes: row.quota_bytes === null ? null : Number(row.quota_bytes),
-      usedBytes: Number(row.used_bytes),
-      isAdmin: row.is_admin,
-      createdAt: row.created_at,
-    });
+    const user = await this.usersOf(context).load(userId);
+    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session has ended');
+    return user;
   }
+
+  private readonly usersOf = batcherPerRequest(
+    (context: RequestContext) =>
+      new RequestBatcher<string, User | null>(async (ids) => {
+        const rows = await runPrepared<UserRow>(context.manager, USERS_BY_ID, [ids]);
+        return new Map(rows.map((row) => [row.id, userOf(row)]));
+      }, null),
+  );
 
   private async readCachedSession(tokenHash: string): Promise<CachedSession | null> {
     const raw = await this.sessionCache.get(sessionCacheKey(tokenHash));
     return raw ? (JSON.parse(raw) as CachedSession) : null;
   }
+}
+
+function userOf(row: UserRow): User {
+  return Object.assign(new User(), {
+    id: row.id,
+    userName: row.user_name,
+    nickName: row.nick_name,
+    email: row.email,
+    phone: row.phone,
+    passwordHash: row.password_hash,
+    quotaBytes: row.quota_bytes === null ? null : Number(row.quota_bytes),
+    usedBytes: Number(row.used_bytes),
+    isAdmin: row.is_admin,
+    createdAt: row.created_at,
+  });
 }
 
 function toCaller(session: CachedSession): Caller {
