@@ -1,26 +1,39 @@
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/** SQL that the hot paths run over and over: each connection parses and plans it once, by its name. */
-export interface PreparedStatement {
-  /** Unique among all prepared statements: Postgres keeps one per name and connection. */
-  name: string;
-  text: string;
+/**
+ * Statement texts each process prepares. Texts are built by our code from fixed fragments (values
+ * travel as parameters), so there are a few hundred at most; the bound keeps a bug that put a value
+ * into a text from filling every connection's plan cache. Texts past it run unprepared.
+ */
+const MOST_PREPARED = 1000;
+const names = new Map<string, string>();
+
+function nameOf(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MOST_PREPARED) {
+    name = `pv_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
 }
 
 /**
- * Runs `statement` as a named prepared statement on the pool, outside TypeORM's query builder and
- * runner, which cost more CPU than the lookup itself; inside a transaction, on its connection as
- * plain SQL, since the statement must see the transaction's own writes.
+ * Runs a read as a named prepared statement on the pool: each connection parses and plans a text
+ * once, where planning alone took longer than running the small reads that requests make most, and
+ * TypeORM's query runner, which costs more CPU than the lookup itself, is left out. Inside a
+ * transaction it runs on the transaction's connection as plain SQL, since it must see the
+ * transaction's own writes.
  */
 export async function runPrepared<Row>(
   manager: EntityManager,
-  statement: PreparedStatement,
+  text: string,
   values: unknown[],
 ): Promise<Row[]> {
-  if (manager.queryRunner) return manager.query<Row[]>(statement.text, values);
+  if (manager.queryRunner) return manager.query<Row[]>(text, values);
   const pool = (manager.connection.driver as PostgresDriver).master as Pool;
-  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  const result = await pool.query({ name: nameOf(text), text, values });
   return result.rows as Row[];
 }

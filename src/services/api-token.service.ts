@@ -2,6 +2,7 @@ import { isUUID } from 'class-validator';
 import { AppError, badInput, notFound } from '../app-error';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import type { Caller, RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { afterCommit, transactional } from '../db/transaction';
@@ -213,7 +214,8 @@ export class ApiTokenService {
   /** One of the caller's tokens that has not expired; null for anyone else's. */
   async find(context: RequestContext, caller: Caller, apiTokenId: string): Promise<ApiTokenView | null> {
     if (!isUUID(apiTokenId)) return null;
-    const [row] = await context.manager.query<ApiTokenRow[]>(
+    const [row] = await runPrepared<ApiTokenRow>(
+      context.manager,
       `SELECT ${COLUMNS} FROM api_tokens t WHERE t.id = $1 AND t.user_id = $2 AND ${LIVE}`,
       [apiTokenId, caller.userId],
     );

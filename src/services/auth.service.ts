@@ -13,7 +13,7 @@ import { ErrorCode } from '../schema/error-code';
 import { hashPasswordMd5, md5Hex, newToken, sha256Hex, verifyPasswordMd5 } from './credentials';
 import type { TokenSigner } from './signed-tokens';
 import { listPage, newestFirst, type Listing, type PageRequest } from './pagination';
-import { runPrepared, type PreparedStatement } from '../db/prepared';
+import { runPrepared } from '../db/prepared';
 import { batcherPerRequest, RequestBatcher } from './request-batcher';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -106,12 +106,9 @@ const NEWEST_SESSIONS_FIRST = newestFirst('sessions:newest', 's');
 
 const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
 
-const USERS_BY_ID: PreparedStatement = {
-  name: 'users_by_id',
-  text: `SELECT id, user_name, nick_name, email, phone, password_hash, quota_bytes, used_bytes, is_admin,
-                created_at
-           FROM users WHERE id = ANY($1::uuid[])`,
-};
+const USERS_BY_ID = `
+  SELECT id, user_name, nick_name, email, phone, password_hash, quota_bytes, used_bytes, is_admin, created_at
+    FROM users WHERE id = ANY($1::uuid[])`;
 
 interface UserRow {
   id: string;
@@ -201,7 +198,8 @@ export class AuthService {
     if (!(await this.limiters.loginByAddress.take(address))) {
       throw tooManyAttempts('sign-in attempts from this address');
     }
-    const [{ folded, id }] = await context.manager.query<{ folded: string; id: string | null }[]>(
+    const [{ folded, id }] = await runPrepared<{ folded: string; id: string | null }>(
+      context.manager,
       `SELECT lower($1) AS folded, (SELECT id FROM users WHERE lower(user_name) = lower($1)) AS id`,
       [request.userName],
     );
@@ -374,7 +372,8 @@ export class AuthService {
   /** One of the caller's sessions that has not ended; null for anyone else's. */
   async findSession(context: RequestContext, caller: Caller, sessionId: string): Promise<SessionView | null> {
     if (!isUUID(sessionId)) return null;
-    const [row] = await context.manager.query<SessionRow[]>(
+    const [row] = await runPrepared<SessionRow>(
+      context.manager,
       `SELECT s.id, s.created_at, s.expires_at, s.last_used_at, host(s.ip) AS ip, s.user_agent
          FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`,
       [sessionId, caller.userId],

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { afterCommit, afterRollback } from '../db/transaction';
 import type { Logger } from '../logger';
@@ -83,7 +84,8 @@ export class BlobService {
    * one: then the client must upload.
    */
   async addReferenceByMd5(context: RequestContext, md5: string, userId: string): Promise<string | null> {
-    const candidates = await context.manager.query<{ id: string }[]>(
+    const candidates = await runPrepared<{ id: string }>(
+      context.manager,
       `SELECT b.id FROM blobs b
         WHERE b.md5 = $1
           AND (EXISTS (SELECT 1 FROM nodes n WHERE n.blob_id = b.id AND n.owner_id = $2)

@@ -29,9 +29,10 @@ import {
 } from './pagination';
 import type { QuotaService } from './quota.service';
 import type { CountLimiter } from './count-limiter';
+import { runPrepared } from '../db/prepared';
 import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
 
-const OWN_FILE = servableFileStatement('servable_file', 'FROM nodes n', 'n.id = $1');
+const OWN_FILE = servableFileStatement('FROM nodes n', 'n.id = $1');
 
 export enum ConflictPolicy {
   /** Keep both: the newcomer becomes `name (1).ext`. */
@@ -178,7 +179,8 @@ export class DriveService {
 
   /** How many files the caller has, in every folder. */
   async countFiles(context: RequestContext, caller: Caller): Promise<number> {
-    const [{ count }] = await context.manager.query<{ count: number }[]>(
+    const [{ count }] = await runPrepared<{ count: number }>(
+      context.manager,
       `SELECT count(*)::int AS count FROM nodes WHERE owner_id = $1 AND kind = 'file'`,
       [caller.userId],
     );
@@ -253,7 +255,8 @@ export class DriveService {
     }
     const from = `FROM nodes n LEFT JOIN blobs b ON b.id = n.blob_id WHERE ${conditions.join(' AND ')}`;
     const page = pageQuery(orderingOf(request.orderBy), request.page, parameters.next);
-    const rows = await context.manager.query<DriveItemRow[]>(
+    const rows = await runPrepared<DriveItemRow>(
+      context.manager,
       `SELECT ${DRIVE_ITEM_COLUMNS}, ${page.keyColumns} ${from}${page.condition}
         ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
       [...parameters.values, ...page.parameters],
@@ -263,7 +266,8 @@ export class DriveService {
       ...found,
       items: found.items.map(driveItemOf),
       totalCount: async () => {
-        const [{ count }] = await context.manager.query<{ count: number }[]>(
+        const [{ count }] = await runPrepared<{ count: number }>(
+          context.manager,
           `SELECT count(*)::int AS count ${from}`,
           parameters.values,
         );
@@ -305,7 +309,8 @@ export class DriveService {
            ON CONFLICT (owner_id, dir, name) DO NOTHING`,
           [ownerId, parent, name],
         );
-        const [existing] = await context.manager.query<{ kind: DriveItemKind }[]>(
+        const [existing] = await runPrepared<{ kind: DriveItemKind }>(
+          context.manager,
           `SELECT kind FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = $3 FOR KEY SHARE`,
           [ownerId, parent, name],
         );
@@ -536,7 +541,8 @@ export class DriveService {
     const children = childDirOf(node.dir, node.name);
     const descendants =
       node.kind === DriveItemKind.FOLDER
-        ? await context.manager.query<{ id: string }[]>(
+        ? await runPrepared<{ id: string }>(
+            context.manager,
             `SELECT id FROM nodes WHERE owner_id = $1 AND starts_with(dir, $2) FOR UPDATE`,
             [node.ownerId, children],
           )
@@ -566,7 +572,8 @@ export class DriveService {
     const oldChildren = childDirOf(folder.dir, folder.name);
     const growth = Buffer.byteLength(newChildren) - Buffer.byteLength(oldChildren);
     if (growth <= 0) return;
-    const [{ longest }] = await context.manager.query<{ longest: number }[]>(
+    const [{ longest }] = await runPrepared<{ longest: number }>(
+      context.manager,
       `SELECT coalesce(max(octet_length(dir)), 0)::int AS longest FROM nodes
         WHERE owner_id = $1 AND starts_with(dir, $2)`,
       [folder.ownerId, oldChildren],
@@ -589,7 +596,8 @@ export class DriveService {
       );
       const taken = new Set(
         (
-          await context.manager.query<{ name: string }[]>(
+          await runPrepared<{ name: string }>(
+            context.manager,
             `SELECT name FROM nodes WHERE owner_id = $1 AND dir = $2 AND name = ANY($3::text[])`,
             [ownerId, dir, candidates],
           )

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { AppError, notFound } from '../app-error';
 import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { Caller, RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { ANONYMOUS_UPLOADER_ID } from '../db/migrations/1733000000000-image-uploads';
 import { transactional } from '../db/transaction';
 import { ErrorCode } from '../schema/error-code';
@@ -18,7 +19,6 @@ import type { QuotaService } from './quota.service';
 import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
 
 const UPLOADED_IMAGE = servableFileStatement(
-  'servable_uploaded_image',
   'FROM image_uploads iu JOIN nodes n ON n.id = iu.node_id',
   'iu.path = $1',
 );
@@ -211,7 +211,8 @@ export class ImageUploadService {
   /** This client address's uploads of the last hour that it has not cleared, newest first. */
   async recentFromAddress(context: RequestContext): Promise<ImageUploadView[]> {
     if (!context.ip) return [];
-    const rows = await context.manager.query<ImageUploadRow[]>(
+    const rows = await runPrepared<ImageUploadRow>(
+      context.manager,
       `SELECT ${COLUMNS} ${FROM}
         WHERE iu.client_ip = $1 AND iu.created_at > now() - make_interval(hours => $2)
           AND iu.history_cleared_at IS NULL
@@ -260,7 +261,8 @@ export class ImageUploadService {
   /** One of the caller's image uploads by id; null when there is none such. */
   async findMine(context: RequestContext, caller: Caller, id: string): Promise<ImageUploadView | null> {
     if (!isUUID(id)) return null;
-    const [row] = await context.manager.query<ImageUploadRow[]>(
+    const [row] = await runPrepared<ImageUploadRow>(
+      context.manager,
       `SELECT ${COLUMNS} ${FROM} WHERE iu.id = $1 AND iu.owner_id = $2`,
       [id, caller.userId],
     );
@@ -321,7 +323,8 @@ export class ImageUploadService {
     ownerId: string,
     sha256: string,
   ): Promise<ImageUploadView | null> {
-    const [row] = await context.manager.query<ImageUploadRow[]>(
+    const [row] = await runPrepared<ImageUploadRow>(
+      context.manager,
       `SELECT ${COLUMNS} ${FROM} WHERE iu.owner_id = $1 AND b.sha256 = $2 ORDER BY iu.created_at LIMIT 1`,
       [ownerId, sha256],
     );
@@ -329,7 +332,8 @@ export class ImageUploadService {
   }
 
   private async findById(context: RequestContext, id: string): Promise<ImageUploadView | null> {
-    const [row] = await context.manager.query<ImageUploadRow[]>(
+    const [row] = await runPrepared<ImageUploadRow>(
+      context.manager,
       `SELECT ${COLUMNS} ${FROM} WHERE iu.id = $1`,
       [id],
     );

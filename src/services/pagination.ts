@@ -1,5 +1,6 @@
 import { badInput } from '../app-error';
 import type { RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 
 /** The most items one page may hold, and how many a page holds unless asked otherwise. */
 export const MAX_PAGE_SIZE = 100;
@@ -94,8 +95,9 @@ export interface PageQuery {
   /** `AND …` placing the page after and/or before its cursors; empty for the first page. */
   condition: string;
   orderBy: string;
-  limit: number;
-  /** The values of the placeholders `condition` uses, numbered from the given first one. */
+  /** The placeholder of the page's size, one more than asked for: a row beyond it says that more follow. */
+  limit: string;
+  /** The values of the placeholders `condition` and `limit` use, numbered from the given first one. */
   parameters: string[];
   /** The page from the rows the query returned. */
   finish<Row extends object>(rows: Row[]): Page<Row>;
@@ -172,10 +174,8 @@ function beyond(
 export function pageQuery(ordering: Ordering, request: PageRequest, firstParameter: number): PageQuery {
   const { size, backwards } = pageSize(request);
   const parameters: string[] = [];
-  const placeholder = (value: string, key: SortKey) => {
-    parameters.push(value);
-    return KEY_TYPES[key.type].read(`$${firstParameter + parameters.length - 1}`);
-  };
+  const next = (value: string) => `$${firstParameter + parameters.push(value) - 1}`;
+  const placeholder = (value: string, key: SortKey) => KEY_TYPES[key.type].read(next(value));
   const conditions: string[] = [];
   if (given(request.after)) {
     conditions.push(beyond(ordering.keys, decodeCursor(ordering, request.after), true, placeholder));
@@ -192,8 +192,7 @@ export function pageQuery(ordering: Ordering, request: PageRequest, firstParamet
     keyColumns: keyColumnsOf(ordering),
     condition: conditions.map((condition) => ` AND ${condition}`).join(''),
     orderBy,
-    // One more than asked for tells whether another page follows.
-    limit: size + 1,
+    limit: next(String(size + 1)),
     parameters,
     finish<Row extends object>(rows: Row[]): Page<Row> {
       const more = rows.length > size;
@@ -244,7 +243,8 @@ export async function listPage<Row extends object, Item>(
   toItem: (row: Row) => Item,
 ): Promise<Listing<Item>> {
   const page = pageQuery(list.ordering, request, list.parameters.length + 1);
-  const rows = await context.manager.query<Row[]>(
+  const rows = await runPrepared<Row>(
+    context.manager,
     `SELECT ${list.columns}, ${page.keyColumns} ${list.from}
       WHERE ${list.where}${page.condition} ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
     [...list.parameters, ...page.parameters],
@@ -254,7 +254,8 @@ export async function listPage<Row extends object, Item>(
     ...found,
     items: found.items.map(toItem),
     totalCount: async () => {
-      const [{ count }] = await context.manager.query<{ count: number }[]>(
+      const [{ count }] = await runPrepared<{ count: number }>(
+        context.manager,
         `SELECT count(*)::int AS count ${list.countFrom ?? list.from} WHERE ${list.where}`,
         list.parameters,
       );

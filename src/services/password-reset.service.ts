@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../app-error';
 import type { AttemptLimiter } from '../cache/attempt-limiter';
 import type { RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { transactional } from '../db/transaction';
 import { ErrorCode } from '../schema/error-code';
 import type { AuthService, PasswordProof } from './auth.service';
@@ -46,7 +47,8 @@ export class PasswordResetService {
         'Too many password reset requests from this address: try again later',
       );
     }
-    const [user] = await context.manager.query<{ id: string; user_name: string; email: string }[]>(
+    const [user] = await runPrepared<{ id: string; user_name: string; email: string }>(
+      context.manager,
       `SELECT id, user_name, email FROM users WHERE lower(email) = lower($1)`,
       [email.trim()],
     );

@@ -2,6 +2,7 @@ import { isUUID } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { violatedForeignKey } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
@@ -14,7 +15,6 @@ import { batcherPerRequest, RequestBatcher } from './request-batcher';
 import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
 
 const SHARED_PICTURE = servableFileStatement(
-  'servable_shared_picture',
   'FROM picture_shares ps JOIN nodes n ON n.id = ps.node_id',
   'ps.key = $1',
 );
@@ -86,7 +86,8 @@ export class PictureShareService {
   private readonly sharesOfFiles = batcherPerRequest(
     (context: RequestContext) =>
       new RequestBatcher<string, PictureShareView | null>(async (fileIds) => {
-        const rows = await context.manager.query<PictureShareRow[]>(
+        const rows = await runPrepared<PictureShareRow>(
+          context.manager,
           `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.node_id = ANY($1::uuid[])`,
           [fileIds],
         );
@@ -148,7 +149,8 @@ export class PictureShareService {
   /** A picture share by key, without counting a view; null for an unknown key. */
   async findByKey(context: RequestContext, key: string): Promise<PictureShareView | null> {
     if (!KEY.test(key)) return null;
-    const [row] = await context.manager.query<PictureShareRow[]>(
+    const [row] = await runPrepared<PictureShareRow>(
+      context.manager,
       `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.key = $1`,
       [key],
     );
@@ -158,7 +160,8 @@ export class PictureShareService {
   /** One of the caller's picture shares by id; null when there is none such. */
   async findMine(context: RequestContext, caller: Caller, id: string): Promise<PictureShareView | null> {
     if (!isUUID(id)) return null;
-    const [row] = await context.manager.query<PictureShareRow[]>(
+    const [row] = await runPrepared<PictureShareRow>(
+      context.manager,
       `SELECT ${PICTURE_SHARE_COLUMNS} ${PICTURE_SHARE_FROM} WHERE ps.id = $1 AND ps.owner_id = $2`,
       [id, caller.userId],
     );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { afterCommit } from '../db/transaction';
 import {
   cursorValues,
@@ -148,8 +149,10 @@ export class RankingService {
         context.log.warn({ err: error }, 'ranking count from Redis failed; counting in Postgres');
       }
     }
-    const [{ count }] = await context.manager.query<{ count: number }[]>(
+    const [{ count }] = await runPrepared<{ count: number }>(
+      context.manager,
       `SELECT count(*)::int AS count FROM shares`,
+      [],
     );
     return count;
   }
@@ -207,7 +210,8 @@ export class RankingService {
       }
       const ranked = members.filter((member) => member !== COMPLETE);
       const ids = ranked.map(shareIdOf);
-      const rows = await context.manager.query<{ id: string }[]>(
+      const rows = await runPrepared<{ id: string }>(
+        context.manager,
         `SELECT id FROM shares WHERE id = ANY($1::uuid[])`,
         [ids],
       );
@@ -276,7 +280,8 @@ export class RankingService {
     await redis.eval(BUILD_CHUNK_SCRIPT, 2, BUILD_LOCK, build, token, BUILD_TTL_MS, '-inf', COMPLETE);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await context.manager.query<RankedShare[]>(
+      const rows = await runPrepared<RankedShare>(
+        context.manager,
         `SELECT ${rankedColumns()} FROM shares WHERE id > $1 ORDER BY id LIMIT $2`,
         [after, BUILD_CHUNK],
       );

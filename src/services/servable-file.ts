@@ -1,5 +1,5 @@
 import type { RequestContext } from '../context';
-import { runPrepared, type PreparedStatement } from '../db/prepared';
+import { runPrepared } from '../db/prepared';
 import type { Blob } from '../entities/blob.entity';
 
 /** What serving a file's bytes needs to know of it: its name and its stored content. */
@@ -18,22 +18,19 @@ interface ServableRow {
 }
 
 /**
- * A prepared lookup of one file for serving: `from` reaches the file's node as `n` and `where` finds
- * it by whatever the URL names (a share, a picture key, an image path, the file's own id) as `$1`.
- * Public URLs are what an image host serves most, so each is one statement, planned once.
+ * The lookup of one file for serving: `from` reaches the file's node as `n` and `where` finds it by
+ * whatever the URL names (a share, a picture key, an image path, the file's own id) as `$1`. Public
+ * URLs are what an image host serves most, so each is one statement, planned once.
  */
-export function servableFileStatement(name: string, from: string, where: string): PreparedStatement {
-  return {
-    name,
-    text: `SELECT n.name, b.sha256, b.content_type, b.created_at, b.size, b.storage_key
-             ${from} JOIN blobs b ON b.id = n.blob_id
-            WHERE ${where} AND n.kind = 'file'`,
-  };
+export function servableFileStatement(from: string, where: string): string {
+  return `SELECT n.name, b.sha256, b.content_type, b.created_at, b.size, b.storage_key
+            ${from} JOIN blobs b ON b.id = n.blob_id
+           WHERE ${where} AND n.kind = 'file'`;
 }
 
 export async function findServableFile(
   context: RequestContext,
-  statement: PreparedStatement,
+  statement: string,
   key: string,
 ): Promise<ServableFile | null> {
   const [row] = await runPrepared<ServableRow>(context.manager, statement, [key]);

@@ -1,6 +1,7 @@
 import { isUUID } from 'class-validator';
 import { AppError, notFound } from '../app-error';
 import type { Caller, RequestContext } from '../context';
+import { runPrepared } from '../db/prepared';
 import { violatedForeignKey, violatedUniqueConstraint } from '../db/errors';
 import { returningRows } from '../db/returning';
 import { transactional } from '../db/transaction';
@@ -24,11 +25,7 @@ import { batcherPerRequest, RequestBatcher } from './request-batcher';
 import { SqlParameters } from '../db/sql-parameters';
 import { findServableFile, servableFileStatement, type ServableFile } from './servable-file';
 
-const SHARED_FILE = servableFileStatement(
-  'servable_shared_file',
-  'FROM shares s JOIN nodes n ON n.id = s.node_id',
-  's.id = $1',
-);
+const SHARED_FILE = servableFileStatement('FROM shares s JOIN nodes n ON n.id = s.node_id', 's.id = $1');
 
 /** A public share as clients see it: the share, its file's content and its sharer. */
 export interface SharedFile {
@@ -100,7 +97,8 @@ export class ShareService {
   private readonly sharesOfFiles = batcherPerRequest(
     (context: RequestContext) =>
       new RequestBatcher<string, SharedFile | null>(async (fileIds) => {
-        const rows = await context.manager.query<SharedFileRow[]>(
+        const rows = await runPrepared<SharedFileRow>(
+          context.manager,
           `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.node_id = ANY($1::uuid[])`,
           [fileIds],
         );
@@ -181,7 +179,8 @@ export class ShareService {
       const listing = await this.listWhere(context, RANKING, page, new SqlParameters(), 'true');
       return { ...listing, totalCount: () => this.ranking.count(context) };
     }
-    const rows = await context.manager.query<(SharedFileRow & Record<string, unknown>)[]>(
+    const rows = await runPrepared<SharedFileRow & Record<string, unknown>>(
+      context.manager,
       `SELECT ${SHARED_FILE_COLUMNS}, ${keyColumnsOf(RANKING)} ${SHARED_FILE_FROM} WHERE s.id = ANY($1::uuid[])`,
       [ranked.ids],
     );
@@ -200,7 +199,8 @@ export class ShareService {
   /** A share by id, whoever shared it; null when there is none. */
   async find(context: RequestContext, shareId: string): Promise<SharedFile | null> {
     if (!isUUID(shareId)) return null;
-    const [row] = await context.manager.query<SharedFileRow[]>(
+    const [row] = await runPrepared<SharedFileRow>(
+      context.manager,
       `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.id = $1`,
       [shareId],
     );
@@ -209,7 +209,8 @@ export class ShareService {
 
   /** The share of this content and name (spec 001 names shares so); null when there is none. */
   async findByContent(context: RequestContext, md5: string, name: string): Promise<SharedFile | null> {
-    const [row] = await context.manager.query<SharedFileRow[]>(
+    const [row] = await runPrepared<SharedFileRow>(
+      context.manager,
       `SELECT ${SHARED_FILE_COLUMNS} ${SHARED_FILE_FROM} WHERE s.md5 = $1 AND s.name = $2`,
       [md5.toLowerCase(), name],
     );
@@ -314,7 +315,8 @@ export class ShareService {
 
   /** The shares of deleted nodes go by cascade; their ranking entries go after the commit. */
   private async forgetNodes(context: RequestContext, nodeIds: string[]): Promise<void> {
-    const shares = await context.manager.query<RankedShare[]>(
+    const shares = await runPrepared<RankedShare>(
+      context.manager,
       `SELECT ${rankedColumns()} FROM shares WHERE node_id = ANY($1::uuid[])`,
       [nodeIds],
     );
