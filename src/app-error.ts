@@ -1,4 +1,5 @@
 import { ErrorCode } from './schema/error-code';
+import type { StorageFailure } from './storage/blob-store';
 
 /**
  * A failure the caller caused or may act on; its message is safe to show. `field` names the input it
@@ -30,3 +31,10 @@ export const notFound = (what: string, field?: string[]) =>
   new AppError(ErrorCode.NOT_FOUND, `${what} not found`, field);
 export const badInput = (message: string, field?: string[]) =>
   new AppError(ErrorCode.BAD_USER_INPUT, message, field);
+
+/** A store's failure as the server's condition it is: out of room, or not working. */
+export function storageError(failure: StorageFailure): AppError {
+  return failure.full
+    ? new AppError(ErrorCode.STORAGE_FULL, 'The server’s storage is full: nothing was kept')
+    : new AppError(ErrorCode.UNAVAILABLE, 'The server’s storage is not working: nothing was kept');
+}

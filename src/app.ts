@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { MemoryKeyValueCache } from './cache/key-value.cache';
 import { NearCache } from './cache/near.cache';
+import { onReconnect } from './cache/redis';
 import type { Config } from './config';
 import type { RequestContext } from './context';
 import { apiCors, fileCors } from './http/cors';
@@ -35,6 +36,8 @@ import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
 import { createServices, type Services } from './services';
 import { MailService } from './services/mail.service';
+import { databaseUrlOf } from './db/data-source';
+import { ProcessLease } from './db/process-lease';
 import { createBlobStore } from './storage';
 import { BlobReader } from './storage/blob-reader';
 import { playgroundRouter } from './web/playground';
@@ -82,8 +85,10 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
   const nearCache = redis ? await NearCache.connect(redis, logger) : null;
   const cache = nearCache ?? new MemoryKeyValueCache();
-  const store = await createBlobStore(config);
+  const lease = await ProcessLease.acquire(databaseUrlOf(dataSource), logger);
+  const store = await createBlobStore(config, logger, lease.owner);
   const services = createServices({
+    temporaryOwners: lease,
     cache,
     mail: MailService.create(
       { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.DATA_DIR },
@@ -114,11 +119,23 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     fallbackUrl: `http://localhost:${config.PORT}`,
     origins,
   });
+  if (redis) {
+    onReconnect(redis, () => {
+      services.ranking
+        .distrust(contexts.background())
+        .catch((error: unknown) => logger.error({ err: error }, 'could not mark the ranking for a rebuild'));
+    });
+  }
   const upkeep = () => maintain(services, contexts.background(), logger);
   let maintenance: NodeJS.Timeout | undefined;
   if (dependencies.upkeep !== false) {
     void upkeep();
     maintenance = setInterval(() => void upkeep(), MAINTENANCE_INTERVAL_MS).unref();
+  } else {
+    // A worker started in place of one that crashed gives back its space at once, not at the hour.
+    void services.blobs
+      .sweepTemporary(logger)
+      .catch((error: unknown) => logger.error({ err: error }, 'temporary storage sweep failed'));
   }
 
   const schema = await buildAppSchema(createResolverContainer(services));
@@ -156,12 +173,21 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLog(logger));
 
+  // Up when the database answers and storage takes writes; 503 otherwise, saying which fails.
   app.get('/healthz', async (_request, response) => {
-    try {
-      await dataSource.query('SELECT 1');
+    const [database, storage] = await Promise.all([
+      dataSource.query('SELECT 1').then(
+        () => ({ reachable: true }),
+        () => ({ reachable: false }),
+      ),
+      store.status(),
+    ]);
+    if (!database.reachable) {
+      response.status(503).json({ status: 'unavailable', database, storage });
+    } else if (!storage.writable) {
+      response.status(503).json({ status: 'degraded', database, storage });
+    } else {
       response.json({ status: 'ok' });
-    } catch {
-      response.status(503).json({ status: 'unavailable' });
     }
   });
 
@@ -197,6 +223,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     express: app,
     settled: async () => {
       await services.blobs.settled();
+      await services.ranking.settled();
       await services.mail.settled();
     },
     maintain: upkeep,
@@ -204,8 +231,10 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       clearInterval(maintenance);
       await apollo.stop();
       await services.blobs.settled();
+      await services.ranking.settled();
       await services.mail.settled();
       await store.destroy();
+      await lease.release();
       await nearCache?.close();
     },
   };

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { FAULT_POINT } from './faults';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -100,6 +101,11 @@ const environmentSchema = z.object({
   SM_UPLOADS_PER_MINUTE: positiveInteger.default(20),
   SM_UPLOADS_PER_DAY: positiveInteger.default(500),
   EMBEDDED_PG_PORT: port.default(0),
+  // For the fault suite: where the process kills itself (src/faults.ts). Never set it in production.
+  FAULT_POINT: z
+    .string()
+    .regex(FAULT_POINT, 'an operation and a step, such as upload:before-commit')
+    .optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -10,8 +10,11 @@ export type Caller = {
   userName: string;
 } & ({ sessionId: string; apiTokenId: null } | { sessionId: null; apiTokenId: string });
 
-/** Work to run once the surrounding transaction has committed (cache updates, blob removal). */
-export type AfterCommitTask = () => Promise<void>;
+/**
+ * Work to run once the surrounding transaction has committed (cache updates, blob removal). It is
+ * given the context outside the transaction, whose connection is gone by then.
+ */
+export type AfterCommitTask = (context: RequestContext) => Promise<void>;
 
 export interface Transaction {
   afterCommit(task: AfterCommitTask): void;

@@ -29,8 +29,9 @@ export class AttemptLimiter {
       ? new RateLimiterRedis({
           ...options,
           storeClient: redis,
-          // With Redis unreachable, limits hold per process rather than not at all.
-          insuranceLimiter: new RateLimiterMemory(options),
+          // With Redis unreachable, limits hold in each process rather than not at all, at half the
+          // attempts: a client spreading its attempts over several processes gets no more for it.
+          insuranceLimiter: new RateLimiterMemory({ ...options, points: Math.ceil(window.attempts / 2) }),
         })
       : new RateLimiterMemory(options);
   }

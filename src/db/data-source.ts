@@ -14,8 +14,10 @@ import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-in
 import { Netdisk1732900000000 } from './migrations/1732900000000-netdisk';
 import { ApiTokens1732950000000 } from './migrations/1732950000000-api-tokens';
 import { ImageUploads1733000000000 } from './migrations/1733000000000-image-uploads';
+import { RankingGeneration1733100000000 } from './migrations/1733100000000-ranking-generation';
 
 const MIGRATION_LOCK_ID = 7261001;
+const CONNECT_TIMEOUT_MS = 5000;
 
 export const entities = [User, Session, Blob, DriveItem, Share, PictureShare];
 export const migrations = [
@@ -27,6 +29,7 @@ export const migrations = [
   Netdisk1732900000000,
   ApiTokens1732950000000,
   ImageUploads1733000000000,
+  RankingGeneration1733100000000,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
@@ -40,6 +43,9 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     synchronize: false,
     logging: false,
     poolSize,
+    // A connection not had in time (the database is down, or every connection is busy for that long)
+    // fails the request as UNAVAILABLE rather than holding it for ever.
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
     // A where-clause with `undefined` or `null` must never silently match every row.
     invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
   });
@@ -60,4 +66,11 @@ export async function openDatabase(url: string, poolSize?: number): Promise<Data
     await lockHolder.end();
   }
   return dataSource;
+}
+
+/** The URL a data source connects with, for a connection of its own outside the pool. */
+export function databaseUrlOf(dataSource: DataSource): string {
+  const { url } = dataSource.options as { url?: string };
+  if (!url) throw new Error('The data source was opened without a URL');
+  return url;
 }

@@ -1,14 +1,17 @@
 import type { AfterCommitTask, RequestContext } from '../context';
+import { faultPoint } from '../faults';
 import { refusedByServer } from './errors';
 
 /**
  * Runs `work` in one database transaction, or inside the caller's if one is already open. Tasks
  * registered with `afterCommit` run only once the outermost transaction has committed, those
- * registered with `afterRollback` only once it has certainly not.
+ * registered with `afterRollback` only once it has certainly not. `operation` names the fault points
+ * `<operation>:before-commit` and `<operation>:after-commit` (src/faults.ts) of an outermost one.
  */
 export async function transactional<T>(
   context: RequestContext,
   work: (context: RequestContext) => Promise<T>,
+  operation?: string,
 ): Promise<T> {
   if (context.transaction) return work(context);
   const committed: AfterCommitTask[] = [];
@@ -25,6 +28,7 @@ export async function transactional<T>(
           afterRollback: (task) => rolledBack.push(task),
         },
       });
+      if (operation) faultPoint(`${operation}:before-commit`);
       committing = true;
       return done;
     });
@@ -42,6 +46,7 @@ export async function transactional<T>(
     }
     throw error;
   }
+  if (operation) faultPoint(`${operation}:after-commit`);
   await runTasks(context, committed, 'after-commit');
   return result;
 }
@@ -50,7 +55,7 @@ export async function transactional<T>(
 async function runTasks(context: RequestContext, tasks: AfterCommitTask[], kind: string): Promise<void> {
   for (const task of tasks) {
     try {
-      await task();
+      await task(context);
     } catch (error) {
       context.log.error({ err: error }, `${kind} task failed`);
     }
@@ -71,5 +76,5 @@ export async function afterCommit(context: RequestContext, task: AfterCommitTask
     context.transaction.afterCommit(task);
     return;
   }
-  await task();
+  await task(context);
 }

@@ -1,7 +1,12 @@
 import type { RequestHandler } from 'express';
-import { ErrorCode } from '../schema/error-code';
-import { refusedForClientMistake } from './graphql-errors';
-import type { GraphQLRunner, OperationRequest } from './graphql-runner';
+import {
+  formatGraphQLError,
+  logServerFault,
+  refusedForClientMistake,
+  RETRY_AFTER_SECONDS,
+  serverConditionStatus,
+} from './graphql-errors';
+import type { GraphQLRunner, OperationRequest, OperationResponse } from './graphql-runner';
 import type { RequestContextFactory } from './request-context';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -16,6 +21,14 @@ function plainOperation(body: unknown): OperationRequest | null {
   return { query, variables, operationName };
 }
 
+/** As Apollo answers: a server condition HTTP names, a refusal of the client's mistake, a fault, or 200. */
+function statusOf(answer: OperationResponse): number {
+  const condition = serverConditionStatus(answer.errors ?? []);
+  if (condition) return condition;
+  if (refusedForClientMistake(answer)) return 400;
+  return 'data' in answer ? 200 : 500;
+}
+
 /**
  * `POST /graphql` with a JSON body of one operation, answered by the GraphQLRunner: the same result,
  * errors and statuses as Apollo gives, for a fraction of its cost per request. What it does not
@@ -27,23 +40,17 @@ export function graphqlJson(runner: GraphQLRunner, contexts: RequestContextFacto
     const operation =
       request.method === 'POST' && request.is('application/json') ? plainOperation(request.body) : null;
     if (!operation || request.headers.accept?.includes('application/graphql-response+json')) return next();
-    let status = 200;
-    let answer;
+    let answer: OperationResponse;
     try {
       answer = await runner.run(operation, await contexts.create(request));
-      if (refusedForClientMistake(answer)) status = 400;
     } catch (error) {
-      request.log.error({ err: error }, 'unexpected error in a GraphQL request');
-      status = 500;
-      answer = {
-        errors: [
-          {
-            message: 'Internal server error',
-            extensions: { code: ErrorCode.INTERNAL, requestId: request.id },
-          },
-        ],
-      };
+      // Its context could not be made (the database did not answer the session lookup), or a bug.
+      logServerFault(request.log, error);
+      const formatted = formatGraphQLError({ message: '' }, error);
+      answer = { errors: [{ ...formatted, extensions: { ...formatted.extensions, requestId: request.id } }] };
     }
+    const status = statusOf(answer);
+    if (status === 503) response.set('Retry-After', String(RETRY_AFTER_SECONDS));
     response.status(status).type('application/json; charset=utf-8').end(JSON.stringify(answer));
   };
 }

@@ -1,4 +1,3 @@
-import { unwrapResolverError } from '@apollo/server/errors';
 import {
   execute,
   getOperationAST,
@@ -12,7 +11,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { RequestContext } from '../context';
-import { classifyError, formatGraphQLError } from './graphql-errors';
+import { formatGraphQLError, logServerFault } from './graphql-errors';
 import { OPERATION_LIMITS, type costLimit } from './graphql-limits';
 import { refuseNulVariables } from './nul-free-input';
 
@@ -127,9 +126,7 @@ export class GraphQLRunner {
   /** Every error with a code from ErrorCode and the request id; the unexpected ones logged. */
   private formatted(errors: readonly GraphQLError[], context: RequestContext): GraphQLFormattedError[] {
     return errors.map((error) => {
-      if (!classifyError(error)) {
-        context.log.error({ err: unwrapResolverError(error) }, 'unexpected error in a GraphQL operation');
-      }
+      logServerFault(context.log, error);
       const formatted = formatGraphQLError(error.toJSON(), error);
       return { ...formatted, extensions: { ...formatted.extensions, requestId: context.requestId } };
     });

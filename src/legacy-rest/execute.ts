@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { RequestContext } from '../context';
+import { classifyError, logServerFault } from '../http/graphql-errors';
 import type { GraphQLRunner } from '../http/graphql-runner';
 import type { RequestContextFactory } from '../http/request-context';
 import { ErrorCode, isErrorCode } from '../schema/error-code';
@@ -50,7 +51,16 @@ export class Executor {
     operation: Operation,
     credentials: LegacyCredentials = {},
   ): Promise<OperationResult<Data>> {
-    const context = await this.contextFor(request, credentials);
+    let context: RequestContext;
+    try {
+      context = await this.contextFor(request, credentials);
+    } catch (error) {
+      // The session lookup failed: a door answers an unreachable database with its own code too.
+      const known = classifyError(error);
+      if (!known) throw error;
+      logServerFault(request.log, error);
+      return { ok: false, ...known };
+    }
     const { data, errors } = await this.runner.run(operation, context);
     if (errors?.length) {
       const code = errors[0].extensions?.code;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { createApp } from '../app';
 import { connectRedis } from '../cache/redis';
 import type { Config } from '../config';
+import { armFaultPoint } from '../faults';
 import { openDatabase } from '../db/data-source';
 import { createHttpServer } from '../http/server';
 import type { Logger } from '../logger';
@@ -28,6 +29,7 @@ export interface Serving {
  */
 export async function serve(config: Config, logger: Logger, options: ServeOptions): Promise<Serving> {
   const shutdown = new Shutdown(logger);
+  armFaultPoint(config.FAULT_POINT ?? null);
   try {
     const dataSource = await openDatabase(options.databaseUrl);
     shutdown.add('database pool', () => dataSource.destroy());

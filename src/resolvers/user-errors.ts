@@ -10,6 +10,8 @@ const TOP_LEVEL = new Set([
   ErrorCode.UNAUTHENTICATED,
   ErrorCode.RATE_LIMITED,
   ErrorCode.QUERY_TOO_COMPLEX,
+  ErrorCode.STORAGE_FULL,
+  ErrorCode.UNAVAILABLE,
   ErrorCode.INTERNAL,
 ]);
 

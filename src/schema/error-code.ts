@@ -24,6 +24,8 @@ export enum ErrorCode {
   LINK_EXPIRED = 'LINK_EXPIRED',
   LINK_KEY_INVALID = 'LINK_KEY_INVALID',
   GONE = 'GONE',
+  STORAGE_FULL = 'STORAGE_FULL',
+  UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 }
 
@@ -68,6 +70,14 @@ registerEnumType(ErrorCode, {
     LINK_KEY_INVALID: { description: 'The link needs a key, and this is not it.' },
     GONE: {
       description: 'It existed but is gone, such as the picture of a picture share whose file was deleted.',
+    },
+    STORAGE_FULL: {
+      description:
+        'The server has no room left for the bytes (its disk or store is full); nothing was kept. A fault of the server, not of the request (HTTP 507).',
+    },
+    UNAVAILABLE: {
+      description:
+        'A service the server needs (its database or its storage) is not answering; nothing was changed. Try again after `extensions.retryAfter` seconds (HTTP 503 with `Retry-After`).',
     },
     INTERNAL: { description: 'A fault of the server: it is logged with the request id; try again later.' },
   },

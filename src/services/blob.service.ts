@@ -3,10 +3,20 @@ import { runPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { afterCommit, afterRollback } from '../db/transaction';
 import type { Logger } from '../logger';
-import type { BlobStore } from '../storage/blob-store';
+import { ownerOfKey, type BlobStore, type StoredObject } from '../storage/blob-store';
+import { BackgroundWork } from './background-work';
 import type { IngestedContent } from './ingest';
 
 const TEMPORARY_MAX_AGE_MS = 60 * 60 * 1000;
+/** Stored objects looked up in the database at once by a sweep. */
+const SWEEP_BATCH = 1000;
+
+/** Who wrote temporary objects and whether they still live (a ProcessLease). */
+export interface TemporaryOwners {
+  /** This process's owner id, named in the keys of the temporary objects it writes. */
+  readonly owner: string;
+  isAlive(owner: string): Promise<boolean>;
+}
 
 /**
  * Reference-counted content. Every file holds one reference to its blob; a blob at zero references is
@@ -14,10 +24,13 @@ const TEMPORARY_MAX_AGE_MS = 60 * 60 * 1000;
  * random key, so removing one blob's bytes can never touch another's, however they race.
  */
 export class BlobService {
-  /** Removals of bytes no row points at any more, still running. */
-  private readonly removals = new Set<Promise<void>>();
+  /** Removals of bytes no row points at any more. */
+  private readonly removals = new BackgroundWork();
 
-  constructor(readonly store: BlobStore) {}
+  constructor(
+    readonly store: BlobStore,
+    private readonly owners: TemporaryOwners,
+  ) {}
 
   /**
    * Removes a stored object that nothing refers to once the transaction commits, without holding up
@@ -25,18 +38,20 @@ export class BlobService {
    * One that fails is logged and left to the sweeper.
    */
   private async removeAfterCommit(context: RequestContext, key: string): Promise<void> {
-    await afterCommit(context, async () => {
-      const removal = this.store
-        .delete(key)
-        .catch((error: unknown) => context.log.error({ err: error, key }, 'removing a stored object failed'))
-        .finally(() => this.removals.delete(removal));
-      this.removals.add(removal);
-    });
+    await afterCommit(context, async () =>
+      this.removals.start(() =>
+        this.store
+          .delete(key)
+          .catch((error: unknown) =>
+            context.log.error({ err: error, key }, 'removing a stored object failed'),
+          ),
+      ),
+    );
   }
 
   /** Resolves once every removal started so far has finished: before shutdown, and in tests. */
-  async settled(): Promise<void> {
-    while (this.removals.size) await Promise.all(this.removals);
+  settled(): Promise<void> {
+    return this.removals.settled();
   }
 
   /**
@@ -134,30 +149,70 @@ export class BlobService {
   }
 
   /**
-   * Removes temporary objects untouched for an hour (uploads that died) and stored objects no blob
-   * points at (a crash between storing and committing, or a removal that failed).
+   * Whether an object nothing may still need (a temporary one, or a stored one no blob points at)
+   * is abandoned: at once when the process that wrote it has died (its lease is gone), however fresh;
+   * when this process wrote it, or a release that named no owner, once untouched for an hour. A live
+   * process's objects are its work in progress, and are left alone.
+   */
+  private abandonment(): (object: StoredObject) => Promise<boolean> {
+    const cutoff = Date.now() - TEMPORARY_MAX_AGE_MS;
+    const alive = new Map<string, Promise<boolean>>();
+    return async (object) => {
+      const owner = ownerOfKey(object.key);
+      if (owner === null || owner === this.owners.owner) return object.modifiedAt.getTime() < cutoff;
+      if (!alive.has(owner)) alive.set(owner, this.owners.isAlive(owner));
+      return !(await alive.get(owner));
+    };
+  }
+
+  /** Removes the temporary objects no upload will finish (see `abandonment`). */
+  async sweepTemporary(log: Logger): Promise<number> {
+    const abandoned = this.abandonment();
+    let removed = 0;
+    for await (const object of this.store.list('tmp/')) {
+      if (!(await abandoned(object))) continue;
+      await this.store.delete(object.key);
+      removed += 1;
+    }
+    if (removed) log.info({ temporary: removed }, 'removed temporary objects no upload will finish');
+    return removed;
+  }
+
+  /**
+   * Removes abandoned temporary objects, and abandoned stored objects no blob points at: bytes kept
+   * for a row that never committed (a crash between the two), or whose removal failed.
    */
   async sweep(context: RequestContext, log: Logger): Promise<{ temporary: number; orphaned: number }> {
-    const cutoff = Date.now() - TEMPORARY_MAX_AGE_MS;
-    let temporary = 0;
-    for await (const object of this.store.list('tmp/')) {
-      if (object.modifiedAt.getTime() < cutoff) {
-        await this.store.delete(object.key);
-        temporary += 1;
-      }
-    }
+    const temporary = await this.sweepTemporary(log);
+    const abandoned = this.abandonment();
     let orphaned = 0;
-    for await (const object of this.store.list('blobs/')) {
-      if (object.modifiedAt.getTime() >= cutoff) continue;
-      const [row] = await context.manager.query<unknown[]>(`SELECT 1 FROM blobs WHERE storage_key = $1`, [
-        object.key,
-      ]);
-      if (!row) {
+    for await (const objects of batches(this.store.list('blobs/'), SWEEP_BATCH)) {
+      const referenced = await runPrepared<{ storage_key: string }>(
+        context.manager,
+        `SELECT storage_key FROM blobs WHERE storage_key = ANY($1::text[])`,
+        [objects.map((object) => object.key)],
+      );
+      const kept = new Set(referenced.map((row) => row.storage_key));
+      for (const object of objects) {
+        if (kept.has(object.key) || !(await abandoned(object))) continue;
         await this.store.delete(object.key);
         orphaned += 1;
       }
     }
-    if (temporary || orphaned) log.info({ temporary, orphaned }, 'swept stale storage objects');
+    if (orphaned) log.info({ orphaned }, 'removed stored objects no blob points at');
     return { temporary, orphaned };
   }
+}
+
+/** The items of `items` in arrays of up to `size`. */
+async function* batches<Item>(items: AsyncIterable<Item>, size: number): AsyncIterable<Item[]> {
+  let batch: Item[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }

@@ -393,10 +393,14 @@ export class DriveService {
     policy: ConflictPolicy,
   ): Promise<DriveItem> {
     const name = validateName(newName);
-    return transactional(context, async (tx) => {
-      const node = await this.lockOwned(tx, caller, id);
-      return this.relocate(tx, node, node.dir, name, policy);
-    });
+    return transactional(
+      context,
+      async (tx) => {
+        const node = await this.lockOwned(tx, caller, id);
+        return this.relocate(tx, node, node.dir, name, policy);
+      },
+      'rename',
+    );
   }
 
   async move(
@@ -407,20 +411,27 @@ export class DriveService {
     policy: ConflictPolicy,
   ): Promise<DriveItem> {
     const dir = toDir(folder);
-    return transactional(context, async (tx) => {
-      const node = await this.lockOwned(tx, caller, id);
-      if (node.kind === DriveItemKind.FOLDER && dir.startsWith(childDirOf(node.dir, node.name))) {
-        throw badInput('A folder cannot be moved into itself');
-      }
-      await this.ensureFolder(tx, caller.userId, dir);
-      return this.relocate(tx, node, dir, node.name, policy);
-    });
+    return transactional(
+      context,
+      async (tx) => {
+        const node = await this.lockOwned(tx, caller, id);
+        if (node.kind === DriveItemKind.FOLDER && dir.startsWith(childDirOf(node.dir, node.name))) {
+          throw badInput('A folder cannot be moved into itself');
+        }
+        await this.ensureFolder(tx, caller.userId, dir);
+        return this.relocate(tx, node, dir, node.name, policy);
+      },
+      'move',
+    );
   }
 
-  /** Deletes a file, or a folder with everything in it, releasing their blobs. */
   /** Deletes a file or a folder with everything in it; of the caller, only the account counts. */
   async delete(context: RequestContext, caller: Pick<Caller, 'userId'>, id: string): Promise<void> {
-    await transactional(context, async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)));
+    await transactional(
+      context,
+      async (tx) => this.removeTree(tx, await this.lockOwned(tx, caller, id)),
+      'delete',
+    );
   }
 
   /** Deletes each item in its own transaction: one that fails leaves the others deleted. */

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { KeyValueCache } from '../cache/key-value.cache';
 import type { BlobStore } from '../storage/blob-store';
+import { BlobService, type TemporaryOwners } from './blob.service';
 import { AttemptLimiter } from '../cache/attempt-limiter';
 import { ApiTokenService } from './api-token.service';
 import { AuthService, LOGIN_WINDOW_SECONDS, REGISTER_WINDOW_SECONDS } from './auth.service';
-import { BlobService } from './blob.service';
 import { CountLimiter } from './count-limiter';
 import { FileLinks } from './file-links';
 import { DriveService } from './drive.service';
@@ -29,6 +29,8 @@ export interface ServiceDependencies {
   /** COUNT_LIMIT_PER_MINUTE: what one client may add to one counter of one object in a minute. */
   countsPerMinute: number;
   store: BlobStore;
+  /** Who writes temporary objects, and whether they live: this process's lease. */
+  temporaryOwners: TemporaryOwners;
   secret: string;
   maxUploadBytes: number;
   /** DEFAULT_QUOTA_BYTES; null for unlimited. */
@@ -61,7 +63,7 @@ export interface Services {
 export function createServices(dependencies: ServiceDependencies): Services {
   const { authLimits, redis } = dependencies;
   const signer = new UrlSigner(dependencies.secret);
-  const blobs = new BlobService(dependencies.store);
+  const blobs = new BlobService(dependencies.store, dependencies.temporaryOwners);
   const quota = new QuotaService(dependencies.defaultQuotaBytes);
   const limiter = (name: string, attempts: number, seconds: number) =>
     new AttemptLimiter(name, { attempts, seconds }, redis);

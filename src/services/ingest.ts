@@ -1,7 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { AppError, BrokenRequestError } from '../app-error';
+import { AppError, BrokenRequestError, storageError } from '../app-error';
 import { ErrorCode } from '../schema/error-code';
-import type { BlobStore } from '../storage/blob-store';
+import { StorageFailure, type BlobStore } from '../storage/blob-store';
 import { quotaExceeded } from './quota.service';
 import { OffThreadHashes } from './content-hashes';
 import { sniffContent, SNIFF_BYTES, type SniffedContent } from './content-sniffer';
@@ -92,10 +92,11 @@ class Fingerprint extends Transform {
 
 /**
  * A failure of the bytes' source as the client's error: a cut connection, a malformed or cut-short
- * multipart body, or the multipart parser's own size limit.
+ * multipart body, or the multipart parser's own size limit. The store's own failure is the server's.
  */
 export function uploadSourceFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof StorageFailure) return storageError(error);
   const status = (error as { status?: number } | null)?.status;
   if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The upload is too large');
   return new BrokenRequestError('The upload was interrupted or malformed');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { RequestContext } from '../context';
 import { runPrepared } from '../db/prepared';
 import { afterCommit } from '../db/transaction';
@@ -11,6 +11,7 @@ import {
   type Ordering,
   type PageRequest,
 } from './pagination';
+import { BackgroundWork } from './background-work';
 
 /** The order of the download ranking: downloads, most first; ties newest first, then by id. */
 export const RANKING: Ordering = {
@@ -46,6 +47,8 @@ const SORTED_SET = 'ranking:shares';
 const BUILD_LOCK = 'ranking:shares:lock';
 const PENDING = 'ranking:shares:pending';
 const REMOVED = 'ranking:shares:removed';
+/** The generation (ranking_generation in Postgres) the sorted set was built at. */
+const GENERATION = 'ranking:shares:generation';
 const buildKey = (token: string) => `ranking:shares:build:${token}`;
 /**
  * Lives in every complete ranking with score -inf (so it sorts last): the set exists, even with no
@@ -89,10 +92,12 @@ return 1`;
 
 /**
  * Merges what changed during the build (higher counts win, removals win), then swaps the build in
- * with RENAME: readers see the old state (none) or the complete new one, never a partial set.
+ * with RENAME, with the generation it was built at: readers see the old state (none) or the complete
+ * new one, never a partial set.
  */
 const FINISH_BUILD_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then redis.call('DEL', KEYS[2]) return 0 end
+redis.call('SET', KEYS[6], ARGV[2])
 redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[3], 'AGGREGATE', 'MAX')
 local removed = redis.call('SMEMBERS', KEYS[4])
 for i = 1, #removed, 1000 do
@@ -112,13 +117,25 @@ const memberOf = (share: Pick<RankedShare, 'id' | 'created_us'>) =>
   `${share.created_us.padStart(17, '0')}:${share.id}`;
 const shareIdOf = (member: string) => member.slice(member.indexOf(':') + 1);
 
+/** Which generation Postgres is at, and which of some shares still exist: one round trip. */
+const GENERATION_AND_SHARES = `
+  SELECT (SELECT generation::text FROM ranking_generation) AS generation,
+         array(SELECT id::text FROM shares WHERE id = ANY($1::uuid[])) AS ids`;
+
 /**
  * The download ranking of public shares. Postgres holds the counts; with Redis the order is also kept
  * in a sorted set, written after each commit with the committed count (ZADD GT, so late or repeated
  * writes converge) and rebuilt from Postgres whenever it is missing. Without Redis, or when Redis
  * fails, the same page comes from Postgres' ranking index.
+ *
+ * The set is trusted only at the generation Postgres holds in `ranking_generation`: a write that
+ * fails, or a lost connection (Redis may come back from older saved data), moves the generation on,
+ * so the set is rebuilt before it is read again, whatever became of Redis meanwhile.
  */
 export class RankingService {
+  /** Writes to Redis: requests that commit a count do not wait for them. */
+  private readonly writes = new BackgroundWork();
+
   constructor(private readonly redis: Redis | null) {}
 
   /**
@@ -133,7 +150,7 @@ export class RankingService {
     try {
       return await this.pageFromRedis(context, this.redis, request.first ?? DEFAULT_PAGE_SIZE, after);
     } catch (error) {
-      context.log.warn({ err: error }, 'ranking read from Redis failed; answering from Postgres');
+      context.log.debug({ err: error }, 'ranking read from Redis failed; answering from Postgres');
       return null;
     }
   }
@@ -142,11 +159,11 @@ export class RankingService {
   async count(context: RequestContext): Promise<number> {
     if (this.redis) {
       try {
-        const card = await this.redis.zcard(SORTED_SET);
+        const [card, built] = await this.readState<[number]>(this.redis, (multi) => multi.zcard(SORTED_SET));
         // The set exists only when complete, and then holds the COMPLETE member too.
-        if (card > 0) return card - 1;
+        if (card > 0 && built === (await this.generation(context))) return card - 1;
       } catch (error) {
-        context.log.warn({ err: error }, 'ranking count from Redis failed; counting in Postgres');
+        context.log.debug({ err: error }, 'ranking count from Redis failed; counting in Postgres');
       }
     }
     const [{ count }] = await runPrepared<{ count: number }>(
@@ -161,8 +178,8 @@ export class RankingService {
   async scheduleUpdate(context: RequestContext, share: RankedShare): Promise<void> {
     const redis = this.redis;
     if (!redis) return;
-    await afterCommit(context, () =>
-      this.write(context, redis, () =>
+    await afterCommit(context, async (committed) =>
+      this.write(committed, () =>
         redis.eval(UPDATE_SCRIPT, 3, SORTED_SET, BUILD_LOCK, PENDING, share.pv, memberOf(share)),
       ),
     );
@@ -172,24 +189,51 @@ export class RankingService {
   async scheduleRemoval(context: RequestContext, shares: RankedShare[]): Promise<void> {
     const redis = this.redis;
     if (!redis || shares.length === 0) return;
-    await afterCommit(context, () =>
-      this.write(context, redis, () =>
+    await afterCommit(context, async (committed) =>
+      this.write(committed, () =>
         redis.eval(REMOVE_SCRIPT, 4, SORTED_SET, BUILD_LOCK, PENDING, REMOVED, ...shares.map(memberOf)),
       ),
     );
   }
 
   /**
-   * A write that fails leaves the set behind Postgres, so the set is dropped to be rebuilt; the
-   * request that committed the count still succeeds.
+   * Marks the set in Redis as possibly behind Postgres: it is rebuilt before it is read again. For
+   * when the connection to Redis comes back, and for a write that failed.
    */
-  private async write(context: RequestContext, redis: Redis, work: () => Promise<unknown>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      context.log.warn({ err: error }, 'ranking update failed; dropping the ranking to rebuild it');
-      await redis.del(SORTED_SET).catch(() => undefined);
-    }
+  async distrust(context: RequestContext): Promise<void> {
+    await context.manager.query(`UPDATE ranking_generation SET generation = generation + 1`);
+    await this.redis?.del(SORTED_SET).catch(() => undefined);
+  }
+
+  /** Resolves once every write to Redis started so far has finished. */
+  settled(): Promise<void> {
+    return this.writes.settled();
+  }
+
+  /**
+   * Writes in the background. One that fails may leave the set behind Postgres, so the set stops
+   * being trusted; the request that committed the count has succeeded all the same.
+   */
+  private write(context: RequestContext, work: () => Promise<unknown>): void {
+    this.writes.start(async () => {
+      try {
+        await work();
+      } catch (error) {
+        context.log.debug({ err: error }, 'ranking update failed; the ranking will be rebuilt');
+        await this.distrust(context).catch((failure: unknown) =>
+          context.log.error({ err: failure }, 'could not mark the ranking for a rebuild'),
+        );
+      }
+    });
+  }
+
+  private async generation(context: RequestContext): Promise<string> {
+    const [{ generation }] = await runPrepared<{ generation: string }>(
+      context.manager,
+      `SELECT generation::text AS generation FROM ranking_generation`,
+      [],
+    );
+    return generation;
   }
 
   /** Null when Redis cannot answer this page exactly (see `page`). */
@@ -203,19 +247,25 @@ export class RankingService {
       const start = after === null ? 0 : await this.rankAfter(redis, after);
       if (start === null) return null;
       // One more than asked for tells whether another page follows.
-      const [card, members] = await this.readRange(redis, start, size + 1);
+      const [card, members, built] = await this.readState<[number, string[]]>(redis, (multi) =>
+        multi.zcard(SORTED_SET).zrevrange(SORTED_SET, start, start + size),
+      );
       if (card === 0) {
         if (!(await this.rebuild(context, redis))) return null;
         continue;
       }
       const ranked = members.filter((member) => member !== COMPLETE);
       const ids = ranked.map(shareIdOf);
-      const rows = await runPrepared<{ id: string }>(
+      const [state] = await runPrepared<{ generation: string; ids: string[] }>(
         context.manager,
-        `SELECT id FROM shares WHERE id = ANY($1::uuid[])`,
+        GENERATION_AND_SHARES,
         [ids],
       );
-      const existing = new Set(rows.map((row) => row.id));
+      if (built !== state.generation) {
+        await redis.del(SORTED_SET);
+        continue;
+      }
+      const existing = new Set(state.ids);
       // A removal that overtook a late count can leave a share that no longer exists: drop it.
       const stale = ranked.filter((member) => !existing.has(shareIdOf(member)));
       if (stale.length) {
@@ -245,15 +295,18 @@ export class RankingService {
     return rank !== null && score === pv ? rank + 1 : null;
   }
 
-  private async readRange(redis: Redis, start: number, count: number): Promise<[number, string[]]> {
-    const results = await redis
-      .multi()
-      .zcard(SORTED_SET)
-      .zrevrange(SORTED_SET, start, start + count - 1)
-      .exec();
+  /**
+   * What `read` adds to a MULTI, with the generation the set was built at, read in the same MULTI so
+   * that both describe one set.
+   */
+  private async readState<Results extends unknown[]>(
+    redis: Redis,
+    read: (multi: ChainableCommander) => ChainableCommander,
+  ): Promise<[...Results, string | null]> {
+    const results = await read(redis.multi()).get(GENERATION).exec();
     if (!results) throw new Error('ranking read was aborted');
     for (const [error] of results) if (error) throw error;
-    return [results[0][1] as number, results[1][1] as string[]];
+    return results.map(([, value]) => value) as [...Results, string | null];
   }
 
   /**
@@ -275,6 +328,9 @@ export class RankingService {
     );
     if (started === 2) return true;
     if (started !== 1) return false;
+    // Read before any share is: a change that fails meanwhile moves it on, and this build is then
+    // not trusted.
+    const generation = await this.generation(context);
     // Every count committed after the lock was taken also lands in PENDING, so reading the table in
     // chunks (not one snapshot) loses nothing.
     await redis.eval(BUILD_CHUNK_SCRIPT, 2, BUILD_LOCK, build, token, BUILD_TTL_MS, '-inf', COMPLETE);
@@ -293,13 +349,15 @@ export class RankingService {
     }
     const finished = await redis.eval(
       FINISH_BUILD_SCRIPT,
-      5,
+      6,
       BUILD_LOCK,
       build,
       PENDING,
       REMOVED,
       SORTED_SET,
+      GENERATION,
       token,
+      generation,
     );
     return finished === 1;
   }

@@ -250,28 +250,32 @@ export class ShareService {
    */
   async save(context: RequestContext, caller: Caller, shareId: string, folder: string): Promise<DriveItem> {
     if (!isUUID(shareId)) throw notFound('Share');
-    return transactional(context, async (tx) => {
-      await this.quota.lockUsage(tx, caller.userId);
-      // Locking the file keeps it, and so its content, from being deleted before our reference counts.
-      const [share] = await tx.manager.query<{ md5: string; name: string; blob_id: string }[]>(
-        `SELECT s.md5, s.name, n.blob_id FROM shares s JOIN nodes n ON n.id = s.node_id
+    return transactional(
+      context,
+      async (tx) => {
+        await this.quota.lockUsage(tx, caller.userId);
+        // Locking the file keeps it, and so its content, from being deleted before our reference counts.
+        const [share] = await tx.manager.query<{ md5: string; name: string; blob_id: string }[]>(
+          `SELECT s.md5, s.name, n.blob_id FROM shares s JOIN nodes n ON n.id = s.node_id
           WHERE s.id = $1 FOR SHARE OF s, n`,
-        [shareId],
-      );
-      if (!share) throw notFound('Share');
-      if (await this.nodes.findFileByContent(tx, caller, share.md5, share.name, folder)) {
-        throw new AppError(ErrorCode.ALREADY_OWNED, 'You already have this file in that folder');
-      }
-      await this.blobs.addReferenceById(tx, share.blob_id);
-      return this.nodes.placeFile(
-        tx,
-        caller.userId,
-        folder,
-        share.name,
-        share.blob_id,
-        ConflictPolicy.RENAME,
-      );
-    });
+          [shareId],
+        );
+        if (!share) throw notFound('Share');
+        if (await this.nodes.findFileByContent(tx, caller, share.md5, share.name, folder)) {
+          throw new AppError(ErrorCode.ALREADY_OWNED, 'You already have this file in that folder');
+        }
+        await this.blobs.addReferenceById(tx, share.blob_id);
+        return this.nodes.placeFile(
+          tx,
+          caller.userId,
+          folder,
+          share.name,
+          share.blob_id,
+          ConflictPolicy.RENAME,
+        );
+      },
+      'save',
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Caller, RequestContext } from '../context';
 import { AppError } from '../app-error';
 import { transactional } from '../db/transaction';
+import { faultPoint } from '../faults';
 import type { DriveItem } from '../entities/drive-item.entity';
 import { ErrorCode } from '../schema/error-code';
 import type { BlobService } from './blob.service';
@@ -65,19 +66,24 @@ export class UploadService {
       size: request.size,
       md5: request.md5,
     });
+    faultPoint('upload:stored');
     try {
-      return await transactional(context, async (tx) => {
-        await this.quota.lockUsage(tx, caller.userId);
-        const blobId = await this.blobs.addReference(tx, content);
-        return this.nodes.placeFile(
-          tx,
-          caller.userId,
-          request.folder,
-          request.name,
-          blobId,
-          request.onConflict,
-        );
-      });
+      return await transactional(
+        context,
+        async (tx) => {
+          await this.quota.lockUsage(tx, caller.userId);
+          const blobId = await this.blobs.addReference(tx, content);
+          return this.nodes.placeFile(
+            tx,
+            caller.userId,
+            request.folder,
+            request.name,
+            blobId,
+            request.onConflict,
+          );
+        },
+        'upload',
+      );
     } catch (error) {
       // Whether promoted or not, the temporary object must not outlive a failed upload.
       await this.blobs.store.delete(content.temporaryKey);
@@ -98,27 +104,31 @@ export class UploadService {
     request: InstantUploadRequest,
   ): Promise<DriveItem> {
     validateName(request.name);
-    return transactional(context, async (tx) => {
-      await this.quota.lockUsage(tx, caller.userId);
-      const existing = await this.nodes.findFileByContent(
-        tx,
-        caller,
-        request.md5,
-        request.name,
-        request.folder,
-      );
-      if (existing) throw new AppError(ErrorCode.ALREADY_OWNED, 'You already have this file');
-      const blobId = await this.blobs.addReferenceByMd5(tx, request.md5, caller.userId);
-      if (!blobId)
-        throw new AppError(ErrorCode.CONTENT_UNKNOWN, 'The server does not have that content: upload it');
-      return this.nodes.placeFile(
-        tx,
-        caller.userId,
-        request.folder,
-        request.name,
-        blobId,
-        request.onConflict,
-      );
-    });
+    return transactional(
+      context,
+      async (tx) => {
+        await this.quota.lockUsage(tx, caller.userId);
+        const existing = await this.nodes.findFileByContent(
+          tx,
+          caller,
+          request.md5,
+          request.name,
+          request.folder,
+        );
+        if (existing) throw new AppError(ErrorCode.ALREADY_OWNED, 'You already have this file');
+        const blobId = await this.blobs.addReferenceByMd5(tx, request.md5, caller.userId);
+        if (!blobId)
+          throw new AppError(ErrorCode.CONTENT_UNKNOWN, 'The server does not have that content: upload it');
+        return this.nodes.placeFile(
+          tx,
+          caller.userId,
+          request.folder,
+          request.name,
+          blobId,
+          request.onConflict,
+        );
+      },
+      'instant-upload',
+    );
   }
 }

@@ -1,19 +1,34 @@
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MissingObjectError, type BlobStore, type ByteRange, type StoredObject } from './blob-store';
+import {
+  MissingObjectError,
+  StorageFailure,
+  newObjectKey,
+  type BlobStore,
+  type ByteRange,
+  type StoredObject,
+} from './blob-store';
 import { sendFileRange } from './send-file';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-/** Exactly the keys this store makes, so no other path (`..`, absolute, a stray file) can be named. */
-const KEY = new RegExp(`^(tmp/${UUID}|blobs/[0-9a-f]{2}/${UUID})$`);
+/**
+ * Exactly the keys this store makes (and `tmp/<uuid>`, which earlier releases made), so no other
+ * path (`..`, absolute, a stray file) can be named.
+ */
+const KEY = new RegExp(`^(tmp|blobs/[0-9a-f]{2})/([0-9a-f]{16}-)?${UUID}$`);
 
-/** Files under `DATA_DIR/blobs`: `tmp/<uuid>` while uploading, `blobs/<xx>/<uuid>` once kept. */
+/**
+ * Files under `DATA_DIR/blobs`: `tmp/<owner>-<uuid>` while uploading, `blobs/<xx>/<owner>-<uuid>`
+ * once kept (`owner`: the writing process's; see newObjectKey).
+ */
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly owner: string,
+  ) {}
 
   async init(): Promise<void> {
     await mkdir(path.join(this.root, 'tmp'), { recursive: true });
@@ -23,10 +38,15 @@ export class LocalBlobStore implements BlobStore {
   async destroy(): Promise<void> {}
 
   async writeTemporary(source: Readable): Promise<StoredObject> {
-    const key = `tmp/${randomUUID()}`;
+    const key = newObjectKey('tmp', this.owner);
     const file = this.pathOf(key);
     // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
     const writer = createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 });
+    // Which failed first, the disk (ENOSPC, EIO, …) or the source: either failure then ends the other
+    // with the same error, so only the order tells the server's condition from the client's.
+    const failed: { first?: 'disk' | 'source' } = {};
+    writer.once('error', () => (failed.first ??= 'disk'));
+    source.once('error', () => (failed.first ??= 'source'));
     try {
       await pipeline(source, writer);
       const { size, mtime } = await stat(file);
@@ -36,17 +56,20 @@ export class LocalBlobStore implements BlobStore {
       // it before the writer has closed would let the open create it again, left behind.
       if (!writer.closed) await new Promise<void>((resolve) => writer.once('close', () => resolve()));
       await unlink(file).catch(() => undefined);
-      throw error;
+      throw failed.first === 'disk' ? new StorageFailure('write an upload', error as Error) : error;
     }
   }
 
   async promote(temporaryKey: string): Promise<string> {
-    const id = randomUUID();
-    const key = `blobs/${id.slice(0, 2)}/${id}`;
+    const key = newObjectKey('blobs', this.owner);
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(this.pathOf(temporaryKey), target);
-    await syncDirectory(path.dirname(target));
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(this.pathOf(temporaryKey), target);
+      await syncDirectory(path.dirname(target));
+    } catch (error) {
+      throw new StorageFailure('keep an upload', error as Error);
+    }
     return key;
   }
 

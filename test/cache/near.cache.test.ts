@@ -34,7 +34,7 @@ describe('NearCache', () => {
     await a.set('kept', 'one', 60);
     expect(await b.get('kept')).toBe('one');
     // Changed in Redis behind both caches' backs: B keeps answering with what it read.
-    await redisA.set('kept', 'two');
+    await redisA.set('cache:kept', 'two');
     expect(await b.get('kept')).toBe('one');
   });
 
@@ -44,7 +44,7 @@ describe('NearCache', () => {
     await a.delete('session');
     expect(await a.get('session')).toBeNull();
     await eventually(async () => expect(await b.get('session')).toBeNull(), 2000);
-    expect(await redisA.exists('session')).toBe(0);
+    expect(await redisA.exists('cache:session')).toBe(0);
   });
 
   it('does not keep misses: a value set later elsewhere is seen at once', async () => {

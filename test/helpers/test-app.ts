@@ -21,6 +21,10 @@ export interface TestAppOptions {
   redis?: boolean;
   /** Extra settings, as they would appear in the environment. */
   env?: Record<string, string>;
+  /** A Redis other than the suite's (a private one a test stops and starts). */
+  redisUrl?: string;
+  /** Where the app's log lines go, parsed; with LOG_LEVEL in `env` to choose which. */
+  logs?: Record<string, unknown>[];
 }
 
 export interface TestApp {
@@ -47,8 +51,8 @@ async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testEnvironment.redisUrl);
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {
@@ -83,6 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const url = `http://127.0.0.1:${port}`;
   const prefix = `picvault-test:${id}:`;
   const useRedis = options.redis ?? true;
+  const redisUrl = options.redisUrl ?? testEnvironment.redisUrl;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     PUBLIC_URL: url,
@@ -94,12 +99,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl(testEnvironment.adminDatabaseUrl, database),
-    REDIS_URL: useRedis ? testEnvironment.redisUrl : undefined,
+    REDIS_URL: useRedis ? redisUrl : undefined,
     REDIS_PREFIX: prefix,
   });
-  const logger = createLogger(config.LOG_LEVEL);
+  const logs = options.logs;
+  const logger = createLogger(
+    config.LOG_LEVEL,
+    logs && { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const dataSource = await openDatabase(config.DATABASE_URL as string, 5);
-  const redis = useRedis ? await connectRedis(testEnvironment.redisUrl, prefix, logger) : null;
+  const redis = useRedis ? await connectRedis(redisUrl, prefix, logger) : null;
   const app: App = await createApp({
     config,
     logger,
@@ -125,7 +134,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await dataSource.destroy();
       if (redis) {
         redis.disconnect();
-        await deleteKeys(prefix);
+        await deleteKeys(redisUrl, prefix);
       }
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       await rm(dataDir, { recursive: true, force: true });

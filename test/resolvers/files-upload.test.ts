@@ -1,6 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { databaseUrlOf } from '../../src/db/data-source';
+import { ProcessLease } from '../../src/db/process-lease';
 import { BlobService } from '../../src/services/blob.service';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { signUp, type TestUser } from '../helpers/accounts';
@@ -408,12 +411,44 @@ describe('uploadFile limits and races', () => {
     await utimes(path.join(root, 'blobs', referencedKey), twoHoursAgo, twoHoursAgo);
 
     const context = backgroundContext(app, 'sweep-test');
-    const swept = await new BlobService(new LocalBlobStore(root)).sweep(context, context.log);
-
-    expect(swept).toEqual({ temporary: 1, orphaned: 1 });
+    const lease = await ProcessLease.acquire(databaseUrlOf(app.dataSource), context.log);
+    try {
+      const sweeper = new BlobService(new LocalBlobStore(root, lease.owner), lease);
+      expect(await sweeper.sweep(context, context.log)).toEqual({ temporary: 1, orphaned: 1 });
+    } finally {
+      await lease.release();
+    }
     expect((await storedObjects(app, 'tmp')).map((key) => `tmp/${key}`)).toEqual([freshTemporary]);
     expect((await storedObjects(app, 'blobs')).map((key) => `blobs/${key}`).sort()).toEqual(
       [freshOrphan, `blobs/${referencedKey}`].sort(),
     );
+  });
+
+  it('removes at once the temporary objects of a process that died, never those of one that lives', async () => {
+    const root = path.join(app.dataDir, 'blobs');
+    const context = backgroundContext(app, 'owners-test');
+    const url = databaseUrlOf(app.dataSource);
+    const [sweeping, living, dying] = await Promise.all(
+      [1, 2, 3].map(() => ProcessLease.acquire(url, context.log)),
+    );
+    const write = (owner: string) =>
+      new LocalBlobStore(root, owner).writeTemporary(Readable.from([Buffer.from('partial upload')]));
+    const ofLiving = await write(living.owner);
+    const ofDying = await write(dying.owner);
+    const ofSweeper = await write(sweeping.owner);
+    // Dies as a SIGKILL would have it: its connection, and with it its lease, gone.
+    await dying.release();
+    try {
+      const sweeper = new BlobService(new LocalBlobStore(root, sweeping.owner), sweeping);
+      expect(await sweeper.sweepTemporary(context.log)).toBe(1);
+      expect((await storedObjects(app, 'tmp')).map((key) => `tmp/${key}`).sort()).toEqual(
+        [ofLiving.key, ofSweeper.key].sort(),
+      );
+      expect(ofDying.key).toMatch(new RegExp(`^tmp/${dying.owner}-`));
+    } finally {
+      await Promise.all([sweeping.release(), living.release()]);
+      await rm(path.join(root, ofLiving.key));
+      await rm(path.join(root, ofSweeper.key));
+    }
   });
 });

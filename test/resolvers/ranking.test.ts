@@ -354,7 +354,7 @@ describe('download ranking kept in Redis', () => {
     expect(keys).toContain(`${prefix}${RANKING_KEY}`);
     for (const key of keys) {
       expect(key.slice(prefix.length)).toMatch(
-        /^(ranking:shares(:(lock|pending|removed|build:[0-9a-f]{32}))?|session:[0-9a-f]{64}|limit:(login-account|login-address|register-address|counts):[0-9a-f]{64})$/,
+        /^(ranking:shares(:(lock|pending|removed|generation|build:[0-9a-f]{32}))?|cache:session:[0-9a-f]{64}|limit:(login-account|login-address|register-address|counts):[0-9a-f]{64})$/,
       );
     }
     const members = await app.redis!.zrange(RANKING_KEY, 0, -1);

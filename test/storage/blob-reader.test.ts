@@ -13,7 +13,7 @@ let store: LocalBlobStore;
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'picvault-reader-'));
-  store = new LocalBlobStore(root);
+  store = new LocalBlobStore(root, '00c0ffee00c0ffee');
   await store.init();
 });
 afterEach(() => rm(root, { recursive: true, force: true }));

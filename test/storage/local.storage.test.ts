@@ -12,7 +12,7 @@ let store: LocalBlobStore;
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'picvault-store-'));
-  store = new LocalBlobStore(root);
+  store = new LocalBlobStore(root, '00c0ffee00c0ffee');
   await store.init();
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
@@ -40,7 +40,7 @@ describe('LocalBlobStore', () => {
 
   it('streams into a temporary object under a relative tmp/ key, private to the server', async () => {
     const written = await store.writeTemporary(Readable.from([bytes.subarray(0, 7), bytes.subarray(7)]));
-    expect(written.key).toMatch(/^tmp\/[0-9a-f-]{36}$/);
+    expect(written.key).toMatch(/^tmp\/00c0ffee00c0ffee-[0-9a-f-]{36}$/);
     expect(written.size).toBe(bytes.length);
     expect(Math.abs(written.modifiedAt.getTime() - Date.now())).toBeLessThan(60_000);
     const file = path.join(root, written.key);
@@ -60,8 +60,9 @@ describe('LocalBlobStore', () => {
   it('promotes a temporary object to a permanent blobs/ key and the temporary one is gone', async () => {
     const temporary = await store.writeTemporary(Readable.from([bytes]));
     const key = await store.promote(temporary.key);
-    expect(key).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}$/);
-    expect(key.split('/')[1]).toBe(key.split('/')[2].slice(0, 2));
+    expect(key).toMatch(/^blobs\/[0-9a-f]{2}\/00c0ffee00c0ffee-[0-9a-f-]{36}$/);
+    // The folder is named after the first two digits of the object's own id, which follows its owner's.
+    expect(key.split('/')[1]).toBe(key.split('/')[2].slice(17, 19));
     expect(await store.stat(temporary.key)).toBeNull();
     expect(await contents(key)).toEqual(bytes);
   });

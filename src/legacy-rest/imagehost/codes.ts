@@ -34,6 +34,8 @@ export function imageHostCode(code: ErrorCode, room: ImageHostRoom = 'default'):
     case ErrorCode.QUOTA_EXCEEDED:
     case ErrorCode.LINK_EXPIRED:
     case ErrorCode.LINK_KEY_INVALID:
+    case ErrorCode.STORAGE_FULL:
+    case ErrorCode.UNAVAILABLE:
     case ErrorCode.INTERNAL:
       return 1;
     default:

@@ -52,6 +52,10 @@ export function netdiskStatus(code: ErrorCode): NetdiskStatus {
     case ErrorCode.CONTENT_UNKNOWN:
     case ErrorCode.CONTENT_MISMATCH:
       return exception(300, '参数错误');
+    case ErrorCode.STORAGE_FULL:
+      return { code: 500, state: 'error', message: '服务器存储空间已满' };
+    case ErrorCode.UNAVAILABLE:
+      return { code: 500, state: 'error', message: '服务暂时不可用，请稍后再试' };
     case ErrorCode.INTERNAL:
       return { code: 500, state: 'error', message: '服务器错误' };
     default:
