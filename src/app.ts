@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -35,7 +36,8 @@ import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
 import { createServices, type Services } from './services';
 import { MailService } from './services/mail.service';
-import { createBlobStore } from './storage';
+import { claimStorageKind } from './db/storage-backend';
+import { createBlobStore, directDownloads } from './storage';
 import { BlobReader } from './storage/blob-reader';
 import { playgroundRouter } from './web/playground';
 import { resetPasswordRouter } from './web/reset-password';
@@ -82,11 +84,17 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
   const nearCache = redis ? await NearCache.connect(redis, logger) : null;
   const cache = nearCache ?? new MemoryKeyValueCache();
+  await claimStorageKind(dataSource.manager, config.STORAGE);
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
     mail: MailService.create(
-      { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.DATA_DIR },
+      {
+        smtpUrl: config.SMTP_URL,
+        from: config.MAIL_FROM,
+        // An instance of a stateless deployment (STORAGE=s3) keeps nothing of its own, mail included.
+        outbox: config.STORAGE === 'local' ? path.resolve(config.DATA_DIR, 'outbox') : null,
+      },
       logger,
     ),
     authLimits: {
@@ -179,7 +187,13 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
   const reader = new BlobReader(store);
-  const downloads = new FileDownloads(services.drive, reader, services.signer, contexts);
+  const downloads = new FileDownloads(
+    services.drive,
+    reader,
+    services.signer,
+    contexts,
+    directDownloads(store, config),
+  );
   app.use(downloads.routes());
   app.use(publicFileRoutes(services, reader, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));

@@ -3,6 +3,7 @@ import { INLINE_IMAGE_TYPES } from '../services/content-sniffer';
 import type { ServableFile } from '../services/servable-file';
 import { MissingObjectError, type ByteRange } from '../storage/blob-store';
 import type { BlobReader } from '../storage/blob-reader';
+import type { DownloadLabels } from '../storage/s3.storage';
 
 /** `attachment; filename="cat.png"; filename*=UTF-8''…`: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -48,6 +49,18 @@ function notModified(request: Request, etag: string, lastModified: Date): boolea
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
+/** Images show inline with their own type; everything else is an octet-stream attachment. */
+export function downloadLabels(
+  blob: Pick<ServableFile['blob'], 'contentType'>,
+  name: string,
+): DownloadLabels {
+  const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
+  return {
+    contentType: inline ? blob.contentType : 'application/octet-stream',
+    contentDisposition: contentDisposition(inline ? 'inline' : 'attachment', name),
+  };
+}
+
 /**
  * Streams stored bytes as a download: ranges, validators, HEAD. Images show inline, everything else is
  * an attachment, and nothing served can run script in our origin (nosniff, CSP sandbox).
@@ -62,7 +75,7 @@ export async function sendBlob(
   cacheControl = 'private, max-age=0, must-revalidate',
 ) {
   const etag = `"${blob.sha256}"`;
-  const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
+  const labels = downloadLabels(blob, name);
   // Whatever is sent, nothing can run script in our origin: even a 404 keeps these two.
   response.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' });
   response.set({
@@ -70,8 +83,8 @@ export async function sendBlob(
     ETag: etag,
     'Last-Modified': blob.createdAt.toUTCString(),
     'Cache-Control': cacheControl,
-    'Content-Type': inline ? blob.contentType : 'application/octet-stream',
-    'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', name),
+    'Content-Type': labels.contentType,
+    'Content-Disposition': labels.contentDisposition,
   });
   if (notModified(request, etag, blob.createdAt)) {
     response.status(304).end();

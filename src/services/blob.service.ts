@@ -132,10 +132,14 @@ export class BlobService {
   }
 
   /**
-   * Removes temporary objects untouched for an hour (uploads that died) and stored objects no blob
-   * points at (a crash between storing and committing, or a removal that failed).
+   * Removes temporary objects untouched for an hour (uploads that died), gives up unfinished writes
+   * as old (an S3 multipart upload whose client went away), and removes stored objects no blob points
+   * at (a crash between storing and committing, or a removal that failed).
    */
-  async sweep(context: RequestContext, log: Logger): Promise<{ temporary: number; orphaned: number }> {
+  async sweep(
+    context: RequestContext,
+    log: Logger,
+  ): Promise<{ temporary: number; unfinished: number; orphaned: number }> {
     const cutoff = Date.now() - TEMPORARY_MAX_AGE_MS;
     let temporary = 0;
     for await (const object of this.store.list('tmp/')) {
@@ -144,6 +148,7 @@ export class BlobService {
         temporary += 1;
       }
     }
+    const unfinished = await this.store.abortUnfinishedWrites(new Date(cutoff));
     let orphaned = 0;
     for await (const object of this.store.list('blobs/')) {
       if (object.modifiedAt.getTime() >= cutoff) continue;
@@ -155,7 +160,9 @@ export class BlobService {
         orphaned += 1;
       }
     }
-    if (temporary || orphaned) log.info({ temporary, orphaned }, 'swept stale storage objects');
-    return { temporary, orphaned };
+    if (temporary || unfinished || orphaned) {
+      log.info({ temporary, unfinished, orphaned }, 'swept stale storage objects');
+    }
+    return { temporary, unfinished, orphaned };
   }
 }

@@ -128,7 +128,10 @@ export async function ingest(
     fingerprint.hashes.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
-    throw uploadSourceFailure(error);
+    // The client's bytes failed (cut, malformed, too many: an AppError by now) or the store did: a
+    // store that cannot take them (S3 down, a full disk) is our fault, answered INTERNAL and logged.
+    if (error instanceof AppError || source.errored || fingerprint.errored) throw uploadSourceFailure(error);
+    throw error;
   }
   const { md5, sha256 } = await fingerprint.hashes.digest();
   const mismatch =

@@ -25,10 +25,17 @@ export interface StoredObject {
  * store knows nothing of users or files.
  */
 export interface BlobStore {
+  /** Where the objects are (a folder, or an endpoint and bucket), for messages and records. */
+  readonly location: string;
   init(): Promise<void>;
   destroy(): Promise<void>;
   /** Streams `source` into a new temporary object, durable once the promise resolves. */
   writeTemporary(source: Readable): Promise<StoredObject>;
+  /**
+   * Streams `source` into the object `key` (one a store made, never user text), whole or not at all,
+   * durable once the promise resolves; an object already there is replaced. For copying between stores.
+   */
+  put(key: string, source: Readable): Promise<StoredObject>;
   /** Turns a temporary object into a permanent one under a new key, durably. */
   promote(temporaryKey: string): Promise<string>;
   /**
@@ -41,4 +48,9 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Objects under `prefix` (`tmp/` or `blobs/`), for the sweeper. */
   list(prefix: 'tmp/' | 'blobs/'): AsyncIterable<StoredObject>;
+  /**
+   * Gives up writes that died half-way and left something that is not yet an object (an S3 multipart
+   * upload), untouched since `untouchedSince`; the count given up. For the sweeper.
+   */
+  abortUnfinishedWrites(untouchedSince: Date): Promise<number>;
 }

@@ -1,19 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MissingObjectError, type BlobStore, type ByteRange, type StoredObject } from './blob-store';
+import { checkedKey, isStorageKey, newPermanentKey, newTemporaryKey } from './keys';
 import { sendFileRange } from './send-file';
-
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-/** Exactly the keys this store makes, so no other path (`..`, absolute, a stray file) can be named. */
-const KEY = new RegExp(`^(tmp/${UUID}|blobs/[0-9a-f]{2}/${UUID})$`);
 
 /** Files under `DATA_DIR/blobs`: `tmp/<uuid>` while uploading, `blobs/<xx>/<uuid>` once kept. */
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = path.resolve(root);
+  }
 
   async init(): Promise<void> {
     await mkdir(path.join(this.root, 'tmp'), { recursive: true });
@@ -23,7 +23,7 @@ export class LocalBlobStore implements BlobStore {
   async destroy(): Promise<void> {}
 
   async writeTemporary(source: Readable): Promise<StoredObject> {
-    const key = `tmp/${randomUUID()}`;
+    const key = newTemporaryKey();
     const file = this.pathOf(key);
     // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
     const writer = createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 });
@@ -40,14 +40,24 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async put(key: string, source: Readable): Promise<StoredObject> {
+    const temporary = await this.writeTemporary(source);
+    await this.moveInto(temporary.key, key);
+    return { ...temporary, key };
+  }
+
   async promote(temporaryKey: string): Promise<string> {
-    const id = randomUUID();
-    const key = `blobs/${id.slice(0, 2)}/${id}`;
+    const key = newPermanentKey();
+    await this.moveInto(temporaryKey, key);
+    return key;
+  }
+
+  /** Renames a temporary file to `key`, durably: the directory entry is fsynced too. */
+  private async moveInto(temporaryKey: string, key: string): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
     await rename(this.pathOf(temporaryKey), target);
     await syncDirectory(path.dirname(target));
-    return key;
   }
 
   async writeTo(key: string, destination: Writable, range?: ByteRange): Promise<void> {
@@ -84,6 +94,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** A write in progress here is already a `tmp/` file, which the sweeper finds by its age. */
+  async abortUnfinishedWrites(): Promise<number> {
+    return 0;
+  }
+
   async *list(prefix: 'tmp/' | 'blobs/'): AsyncIterable<StoredObject> {
     yield* this.walk(prefix.slice(0, -1));
   }
@@ -100,7 +115,7 @@ export class LocalBlobStore implements BlobStore {
       const key = `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
         yield* this.walk(key);
-      } else if (entry.isFile() && KEY.test(key)) {
+      } else if (entry.isFile() && isStorageKey(key)) {
         const found = await this.stat(key);
         if (found) yield found;
       }
@@ -108,8 +123,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new Error(`Not a storage key: ${key}`);
-    return path.join(this.root, key);
+    return path.join(this.root, checkedKey(key));
   }
 }
 

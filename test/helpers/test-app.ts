@@ -3,24 +3,30 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { connectRedis } from '../../src/cache/redis';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config, type StorageKind } from '../../src/config';
 import type { RequestContext } from '../../src/context';
 import { openDatabase } from '../../src/db/data-source';
 import { findFreePort } from '../../src/db/embedded-postgres';
 import { createHttpServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
+import { blobStoreOf } from '../../src/storage';
+import type { BlobStore } from '../../src/storage/blob-store';
 import { databaseUrl, testEnvironment } from './environment';
+import { createTestBucket, removeTestBucket, s3Environment } from './s3';
 
 export interface TestAppOptions {
   /** Run with the suite's Redis (the default) or with the in-process fallbacks. */
   redis?: boolean;
   /** Extra settings, as they would appear in the environment. */
   env?: Record<string, string>;
+  /** Where the bytes go: local disk (the default), or the suite's S3 in a bucket of the app's own. */
+  storage?: StorageKind;
 }
 
 export interface TestApp {
@@ -29,6 +35,10 @@ export interface TestApp {
   dataSource: DataSource;
   redis: Redis | null;
   dataDir: string;
+  /** The app's store as a second client of it sees it: what is kept, for assertions. */
+  store: BlobStore;
+  /** With STORAGE=s3: the app's bucket, and a client of the suite's S3 to look into it. */
+  s3: { bucket: string; client: S3Client } | null;
   /** Resolves once the app's background removals of unreferenced bytes have finished. */
   settled(): Promise<void>;
   /** Runs the app's periodic upkeep now (storage sweep, expired sessions). */
@@ -83,6 +93,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const url = `http://127.0.0.1:${port}`;
   const prefix = `picvault-test:${id}:`;
   const useRedis = options.redis ?? true;
+  const s3 = options.storage === 's3' ? await createTestBucket() : null;
+  const secret = randomBytes(32).toString('hex');
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     PUBLIC_URL: url,
@@ -90,7 +102,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOGIN_IP_LIMIT: '1000000',
     REGISTER_IP_LIMIT: '1000000',
     COUNT_LIMIT_PER_MINUTE: '1000000',
+    ...(s3 && {
+      ...s3Environment(),
+      STORAGE: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_PART_BYTES: String(5 * 1024 ** 2),
+    }),
     ...options.env,
+    SECRET: secret,
     PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl(testEnvironment.adminDatabaseUrl, database),
@@ -105,8 +124,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger,
     dataSource,
     redis,
-    secret: randomBytes(32).toString('hex'),
+    secret,
   });
+  const store = blobStoreOf(config.STORAGE, config);
   const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
   await listen(server, port);
 
@@ -116,6 +136,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataSource,
     redis,
     dataDir,
+    store,
+    s3,
     settled: () => app.settled(),
     maintain: () => app.maintain(),
     async close() {
@@ -129,6 +151,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       }
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       await rm(dataDir, { recursive: true, force: true });
+      await store.destroy();
+      if (s3) await removeTestBucket(s3.client, s3.bucket);
     },
   };
 }

@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { GraphQLResponse } from './http';
 import type { TestApp } from './test-app';
 
@@ -102,16 +102,22 @@ export function uploadCode(answer: UploadAnswer): string {
 }
 
 /**
- * Every file under `blobs/<dir>` of the app's data directory, as relative keys, once the removals the
- * app runs after answering have finished.
+ * Every object under `<dir>/` in the app's store, as keys relative to it, once the removals the app
+ * runs after answering have finished.
  */
 export async function storedObjects(app: TestApp, dir: 'tmp' | 'blobs'): Promise<string[]> {
   await app.settled();
-  const root = path.join(app.dataDir, 'blobs', dir);
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+  const keys: string[] = [];
+  for await (const object of app.store.list(`${dir}/`)) keys.push(object.key.slice(dir.length + 1));
+  return keys;
+}
+
+/** The bytes of the stored object `key` (`blobs/…`), read from the app's store. */
+export async function storedBytes(app: TestApp, key: string): Promise<Buffer> {
+  const sink = new PassThrough();
+  const collected = buffer(sink);
+  await app.store.writeTo(key, sink);
+  return collected;
 }
 
 /** Counts the rows of a table, for "nothing was kept" assertions. */
