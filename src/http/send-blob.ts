@@ -49,15 +49,20 @@ function notModified(request: Request, etag: string, lastModified: Date): boolea
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
+/** What a download that is not public and lasting may be cached as. */
+const PRIVATE_CACHE_CONTROL = 'private, max-age=0, must-revalidate';
+
 /** Images show inline with their own type; everything else is an octet-stream attachment. */
 export function downloadLabels(
   blob: Pick<ServableFile['blob'], 'contentType'>,
   name: string,
+  cacheControl = PRIVATE_CACHE_CONTROL,
 ): DownloadLabels {
   const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
   return {
     contentType: inline ? blob.contentType : 'application/octet-stream',
     contentDisposition: contentDisposition(inline ? 'inline' : 'attachment', name),
+    cacheControl,
   };
 }
 
@@ -72,17 +77,17 @@ export async function sendBlob(
   blob: ServableFile['blob'],
   name: string,
   /** Private and revalidated unless the URL is public and lasting. */
-  cacheControl = 'private, max-age=0, must-revalidate',
+  cacheControl?: string,
 ) {
   const etag = `"${blob.sha256}"`;
-  const labels = downloadLabels(blob, name);
+  const labels = downloadLabels(blob, name, cacheControl);
   // Whatever is sent, nothing can run script in our origin: even a 404 keeps these two.
   response.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' });
   response.set({
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Last-Modified': blob.createdAt.toUTCString(),
-    'Cache-Control': cacheControl,
+    'Cache-Control': labels.cacheControl,
     'Content-Type': labels.contentType,
     'Content-Disposition': labels.contentDisposition,
   });

@@ -38,6 +38,7 @@ export interface S3StoreLimits {
 export interface DownloadLabels {
   contentType: string;
   contentDisposition: string;
+  cacheControl: string;
 }
 
 /** An S3 client as every S3-compatible server takes it. */
@@ -292,6 +293,7 @@ export class S3BlobStore implements BlobStore {
       Key: checkedKey(key),
       ResponseContentType: labels.contentType,
       ResponseContentDisposition: labels.contentDisposition,
+      ResponseCacheControl: labels.cacheControl,
     });
     return getSignedUrl(this.client, command, { expiresIn: seconds });
   }

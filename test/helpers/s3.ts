@@ -75,3 +75,13 @@ export async function removeTestBucket(client: S3Client, bucket: string): Promis
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
   client.destroy();
 }
+
+/**
+ * The apps the byte-handling integration tests run on: local disk with and without Redis (the core
+ * flows' two ways), and S3 with Redis, as a deployment of several instances runs.
+ */
+export const STORAGE_AND_REDIS = [
+  ['on local disk, with Redis', { storage: 'local', redis: true }],
+  ['on local disk, without Redis', { storage: 'local', redis: false }],
+  ['on S3, with Redis', { storage: 's3', redis: true }],
+] as const;

@@ -49,18 +49,20 @@ describe('S3BlobStore', () => {
     await missing.destroy();
   });
 
-  it('presigns a short-lived GET that answers with the given type and disposition', async () => {
+  it('presigns a short-lived GET that answers with the given type, disposition and cache policy', async () => {
     tested = await s3TestStore();
     const key = await tested.store.promote((await tested.store.writeTemporary(Readable.from(['%PDF']))).key);
     const labels = {
       contentType: 'application/octet-stream',
       contentDisposition: 'attachment; filename="a.pdf"',
+      cacheControl: 'private, max-age=0',
     };
     const url = await tested.store.presignedDownload(key, labels, 60);
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(labels.contentType);
     expect(response.headers.get('content-disposition')).toBe(labels.contentDisposition);
+    expect(response.headers.get('cache-control')).toBe(labels.cacheControl);
     expect(await response.text()).toBe('%PDF');
     const tampered = new URL(url);
     tampered.searchParams.set('response-content-type', 'text/html');
