@@ -43,7 +43,9 @@ export interface TestApp {
   settled(): Promise<void>;
   /** Runs the app's periodic upkeep now (storage sweep, expired sessions). */
   maintain(): Promise<void>;
-  /** Stops the server and removes its database, Redis keys and files. */
+  /** Stops the server, the app and its pool, and keeps its database, Redis keys, files and bucket. */
+  stop(): Promise<void>;
+  /** Stops the server (unless stopped) and removes its database, Redis keys, files and bucket. */
   close(): Promise<void>;
 }
 
@@ -129,6 +131,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const store = blobStoreOf(config.STORAGE, config);
   const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
   await listen(server, port);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await app.stop();
+    await dataSource.destroy();
+    redis?.disconnect();
+  };
 
   return {
     url,
@@ -140,15 +152,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     s3,
     settled: () => app.settled(),
     maintain: () => app.maintain(),
+    stop,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await app.stop();
-      await dataSource.destroy();
-      if (redis) {
-        redis.disconnect();
-        await deleteKeys(prefix);
-      }
+      await stop();
+      if (redis) await deleteKeys(prefix);
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       await rm(dataDir, { recursive: true, force: true });
       await store.destroy();
