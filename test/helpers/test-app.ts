@@ -29,8 +29,12 @@ export interface TestAppOptions {
   storage?: StorageKind;
 }
 
-export interface TestApp {
+/** A running server the HTTP helpers can talk to: a TestApp, or a `node dist/main.js` of a test's own. */
+export interface Reachable {
   url: string;
+}
+
+export interface TestApp extends Reachable {
   config: Config;
   dataSource: DataSource;
   redis: Redis | null;

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { GraphQLResponse } from './http';
-import type { TestApp } from './test-app';
+import type { Reachable, TestApp } from './test-app';
 
 export const FILE_FIELDS = `id name folderPath path size md5 sha256 contentType width height downloadCount download { url expiresAt }`;
 
@@ -72,7 +72,7 @@ export type UploadAnswer = GraphQLResponse<{
 
 /** Sends `uploadFile` as a browser would, with the preflight header Apollo's CSRF prevention wants. */
 export async function uploadFile(
-  app: TestApp,
+  app: Reachable,
   token: string | null,
   bytes: Buffer | string,
   options: UploadOptions = {},
