@@ -44,9 +44,9 @@ export function s3TestSettings(bucket: string): S3Settings {
   };
 }
 
-/** A new, empty bucket of a test's own, and a client for looking into it. */
-export async function createTestBucket(): Promise<{ bucket: string; client: S3Client }> {
-  const bucket = `picvault-test-${randomBytes(6).toString('hex')}`;
+/** A new, empty bucket of a test's (or the bench's) own, and a client for looking into it. */
+export async function createTestBucket(label = 'test'): Promise<{ bucket: string; client: S3Client }> {
+  const bucket = `picvault-${label}-${randomBytes(6).toString('hex')}`;
   const client = createS3Client(s3TestSettings(bucket));
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   return { bucket, client };
