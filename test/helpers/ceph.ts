@@ -42,11 +42,12 @@ export async function startCeph(): Promise<RunningCeph> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'picvault-ceph-'));
   const dir = path.join(folder, 'ceph');
   const stop = async () => {
-    await run(path.join(scripts, 'ceph-s3-stop.sh'), [dir, '--wipe']).catch(() => undefined);
+    await run('bash', [path.join(scripts, 'ceph-s3-stop.sh'), dir, '--wipe']).catch(() => undefined);
     await rm(folder, { recursive: true, force: true });
   };
   try {
-    const { stdout } = await run(path.join(scripts, 'ceph-s3-start.sh'), [dir], {
+    // Through bash: the shared folder may come without the files' execute bits.
+    const { stdout } = await run('bash', [path.join(scripts, 'ceph-s3-start.sh'), dir], {
       env: { ...process.env, CEPH_RESET: '1' },
     });
     const env: Record<string, string> = {};
