@@ -4,12 +4,12 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { findFreePort } from '../src/db/embedded-postgres';
 import {
   delay,
   REPO_ROOT,
   ENTRY_POINT,
   exitWithin,
-  freePort,
   startMain,
   waitUntilHealthy,
   type RunningMain,
@@ -97,7 +97,7 @@ describe(`node ${ENTRY_POINT} on an embedded PostgreSQL`, () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-e2e-'));
     // As root the embedded server runs as the `postgres` user, which must be able to traverse this.
     await chmod(dataDir, 0o755);
-    port = await freePort();
+    port = await findFreePort();
   });
 
   afterAll(async () => {
@@ -260,7 +260,7 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
 
   it('runs two workers on one port, sharing the embedded database and Redis, each serving requests', async () => {
     main = startMain({
-      PORT: String(await freePort()),
+      PORT: String(await findFreePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       WORKERS: '2',
@@ -316,7 +316,7 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
 
   it('runs a single process, and says why, when there is no Redis to share', async () => {
     const single = startMain({
-      PORT: String(await freePort()),
+      PORT: String(await findFreePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       WORKERS: '2',

@@ -3,13 +3,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import { findFreePort } from '../../src/db/embedded-postgres';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { databaseUrl, testEnvironment } from '../helpers/environment';
 import { graphql } from '../helpers/http';
-import { freePort, startMain, waitUntilHealthy, type RunningMain } from '../helpers/main-process';
+import { startMain, waitUntilHealthy, type RunningMain } from '../helpers/main-process';
 import { createTestBucket, removeTestBucket, s3Environment } from '../helpers/s3';
+import { deleteKeys, withAdmin } from '../helpers/test-app';
 import { uploadFile } from '../helpers/uploads';
 
 jest.setTimeout(120_000);
@@ -21,16 +21,6 @@ const VIEWER = `{ viewer { userName } }`;
 const SHARE_FILE = `mutation ($id: ID!) { shareFile(input: { fileId: $id }) { share { id } } }`;
 const RECORD_DOWNLOAD = `mutation ($id: ID!) { recordShareDownload(input: { id: $id }) { counted } }`;
 const RANKING = `{ downloadRanking(first: 5) { nodes { id downloadCount } } }`;
-
-async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
-  const admin = new Client({ connectionString: testEnvironment.adminDatabaseUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** Every file (not folder) under `dir`, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -72,7 +62,7 @@ describe('two instances sharing Postgres, Redis, SECRET and S3', () => {
     };
     for (let n = 0; n < 2; n += 1) {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-instance-'));
-      const main = startMain({ ...shared, PORT: String(await freePort()), DATA_DIR: dataDir });
+      const main = startMain({ ...shared, PORT: String(await findFreePort()), DATA_DIR: dataDir });
       instances.push({ main, dataDir });
       await waitUntilHealthy(main);
     }
@@ -87,10 +77,7 @@ describe('two instances sharing Postgres, Redis, SECRET and S3', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
     await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-    const redis = new Redis(testEnvironment.redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeys(prefix);
     await removeTestBucket(s3.client, s3.bucket);
   });
 

@@ -53,7 +53,8 @@ export interface TestApp extends Reachable {
   close(): Promise<void>;
 }
 
-async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the suite's Postgres server as its administrator. */
+export async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   const admin = new Client({ connectionString: testEnvironment.adminDatabaseUrl });
   await admin.connect();
   try {
@@ -63,7 +64,8 @@ async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
+/** Deletes every Redis key under `prefix`. */
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(testEnvironment.redisUrl);
   try {
     let cursor = '0';

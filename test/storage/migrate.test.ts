@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
+import { findFreePort } from '../../src/db/embedded-postgres';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { S3BlobStore } from '../../src/storage/s3.storage';
 import { signUp } from '../helpers/accounts';
-import { delay, freePort, startMain } from '../helpers/main-process';
+import { delay, startMain } from '../helpers/main-process';
 import {
   createTestBucket,
   removeTestBucket,
@@ -16,8 +19,6 @@ import {
 } from '../helpers/s3';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { uploadFile } from '../helpers/uploads';
-import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 
 jest.setTimeout(180_000);
 
@@ -156,7 +157,7 @@ describe('npm run storage:migrate (dist/storage/migrate.js)', () => {
     const server = startMain({
       DATABASE_URL: app.config.DATABASE_URL!,
       DATA_DIR: app.dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await findFreePort()),
       ...s3Environment(),
       STORAGE: 's3',
       S3_BUCKET: bucket,
