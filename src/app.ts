@@ -14,6 +14,7 @@ import { MemoryKeyValueCache } from './cache/key-value.cache';
 import { NearCache } from './cache/near.cache';
 import type { Config } from './config';
 import type { RequestContext } from './context';
+import { claimStorageKind } from './db/storage-backend';
 import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { FileDownloads } from './http/file-downloads';
@@ -36,7 +37,6 @@ import { createResolverContainer } from './resolvers';
 import { buildAppSchema } from './schema/build-schema';
 import { createServices, type Services } from './services';
 import { MailService } from './services/mail.service';
-import { claimStorageKind } from './db/storage-backend';
 import { createBlobStore, directDownloads } from './storage';
 import { BlobReader } from './storage/blob-reader';
 import { playgroundRouter } from './web/playground';
@@ -82,9 +82,9 @@ async function maintain(services: Services, context: RequestContext, logger: Log
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
+  await claimStorageKind(dataSource.manager, config.STORAGE);
   const nearCache = redis ? await NearCache.connect(redis, logger) : null;
   const cache = nearCache ?? new MemoryKeyValueCache();
-  await claimStorageKind(dataSource.manager, config.STORAGE);
   const store = await createBlobStore(config);
   const services = createServices({
     cache,
