@@ -14,7 +14,6 @@ import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-in
 import { Netdisk1732900000000 } from './migrations/1732900000000-netdisk';
 import { ApiTokens1732950000000 } from './migrations/1732950000000-api-tokens';
 import { ImageUploads1733000000000 } from './migrations/1733000000000-image-uploads';
-import { StorageBackend1733100000000 } from './migrations/1733100000000-storage-backend';
 
 const MIGRATION_LOCK_ID = 7261001;
 
@@ -28,21 +27,12 @@ export const migrations = [
   Netdisk1732900000000,
   ApiTokens1732950000000,
   ImageUploads1733000000000,
-  StorageBackend1733100000000,
 ];
 
-/** How the server's connections name themselves, so `storage:migrate` can tell that one is running. */
-export const SERVER_APPLICATION_NAME = 'picvault';
-
-export function createDataSource(
-  url: string,
-  poolSize = 10,
-  applicationName = SERVER_APPLICATION_NAME,
-): DataSource {
+export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    applicationName,
     entities,
     migrations,
     migrationsTableName: 'migrations',
@@ -56,12 +46,8 @@ export function createDataSource(
 }
 
 /** Connects and brings the schema up to date; safe to call from several processes at once. */
-export async function openDatabase(
-  url: string,
-  poolSize?: number,
-  applicationName?: string,
-): Promise<DataSource> {
-  const dataSource = createDataSource(url, poolSize, applicationName);
+export async function openDatabase(url: string, poolSize?: number): Promise<DataSource> {
+  const dataSource = createDataSource(url, poolSize);
   await dataSource.initialize();
   // A session-level lock on a connection outside the pool (which may hold just one), so two servers
   // starting together migrate once.
