@@ -14,7 +14,7 @@ import { MemoryKeyValueCache } from './cache/key-value.cache';
 import { NearCache } from './cache/near.cache';
 import type { Config } from './config';
 import type { RequestContext } from './context';
-import { claimStorageKind } from './db/storage-backend';
+import { claimStorage } from './db/storage-backend';
 import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { FileDownloads } from './http/file-downloads';
@@ -82,10 +82,13 @@ async function maintain(services: Services, context: RequestContext, logger: Log
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
-  await claimStorageKind(dataSource.manager, config.STORAGE);
+  const storage = await claimStorage(dataSource, config.STORAGE);
+  const store = await createBlobStore(config).catch(async (error: unknown) => {
+    await storage.release();
+    throw error;
+  });
   const nearCache = redis ? await NearCache.connect(redis, logger) : null;
   const cache = nearCache ?? new MemoryKeyValueCache();
-  const store = await createBlobStore(config);
   const services = createServices({
     cache,
     mail: MailService.create(
@@ -220,6 +223,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       await services.blobs.settled();
       await services.mail.settled();
       await store.destroy();
+      await storage.release();
       await nearCache?.close();
     },
   };

@@ -1,5 +1,14 @@
-import type { EntityManager } from 'typeorm';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import type { StorageKind } from '../config';
+
+/**
+ * Held shared by every running server for its lifetime, and taken exclusively by `storage:migrate`
+ * to switch stores: so no server can still be writing to the old store when the switch commits, and
+ * one that starts meanwhile waits for it and then sees the new store.
+ */
+export const STORAGE_LOCK_ID = 7261002;
 
 export class StorageMismatchError extends Error {}
 
@@ -10,10 +19,10 @@ export async function recordedStorageKind(manager: EntityManager): Promise<Stora
 }
 
 /**
- * Checks, at start, that STORAGE names the store that holds the blobs: a server pointed at the other
- * one would answer 404 for every file. A database with no blobs yet takes the configured store.
+ * Checks that STORAGE names the store that holds the blobs: a server pointed at the other one would
+ * answer 404 for every file. A database with no blobs yet takes the configured store.
  */
-export async function claimStorageKind(manager: EntityManager, configured: StorageKind): Promise<void> {
+async function checkStorageKind(manager: EntityManager, configured: StorageKind): Promise<void> {
   await manager.transaction(async (transaction) => {
     const [row] = await transaction.query<{ kind: StorageKind; blobs: boolean }[]>(
       `SELECT kind, EXISTS (SELECT 1 FROM blobs) AS blobs FROM storage_backend FOR UPDATE`,
@@ -27,4 +36,24 @@ export async function claimStorageKind(manager: EntityManager, configured: Stora
     }
     await transaction.query(`UPDATE storage_backend SET kind = $1, changed_at = now()`, [configured]);
   });
+}
+
+/**
+ * At start: takes the storage lock (shared) on a connection of its own, held until `release`, and
+ * checks that STORAGE is where the files are.
+ */
+export async function claimStorage(
+  dataSource: DataSource,
+  configured: StorageKind,
+): Promise<{ release: () => Promise<void> }> {
+  const holder = new Client({ connectionString: (dataSource.options as PostgresConnectionOptions).url });
+  await holder.connect();
+  try {
+    await holder.query(`SELECT pg_advisory_lock_shared($1)`, [STORAGE_LOCK_ID]);
+    await checkStorageKind(dataSource.manager, configured);
+  } catch (error) {
+    await holder.end();
+    throw error;
+  }
+  return { release: () => holder.end() };
 }

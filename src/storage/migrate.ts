@@ -5,16 +5,16 @@
  * store. A run cut short (Ctrl-C, a crash, kill -9) is simply run again: copies already checked are
  * skipped, and an object copied but not yet recorded is written again under the same key, so nothing
  * is duplicated. The old store is left as it was. Instances may keep serving while it copies; it
- * switches only once none is connected to the database.
+ * switches only once none is running.
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type Config, type StorageKind } from '../config';
-import { openDatabase, SERVER_APPLICATION_NAME } from '../db/data-source';
+import { openDatabase } from '../db/data-source';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
-import { recordedStorageKind } from '../db/storage-backend';
+import { recordedStorageKind, STORAGE_LOCK_ID } from '../db/storage-backend';
 import { createLogger, type Logger } from '../logger';
 import { Shutdown } from '../process/shutdown';
 import { blobStoreOf } from '.';
@@ -22,8 +22,6 @@ import { MissingObjectError, type BlobStore } from './blob-store';
 
 const KINDS: StorageKind[] = ['local', 's3'];
 const BATCH = 100;
-/** The migration's own connections, told apart from a running server's. */
-const APPLICATION_NAME = 'picvault-storage-migrate';
 /** A foreign key violation: the blob was deleted while its bytes were being copied. */
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -145,22 +143,20 @@ async function copyPending(
 
 /**
  * Records `to` as the store of every blob, if every blob has a checked copy there and no server is
- * connected (one still writing to the old store would lose its new uploads). False when blobs came
+ * running (one still writing to the old store would lose its new uploads). False when blobs came
  * in since the last pass: copy them, then try again.
  */
 async function switchStore(dataSource: DataSource, to: StorageKind, target: BlobStore): Promise<boolean> {
   return dataSource.transaction(async (manager) => {
-    // A server that starts now waits here, in its own check, and then sees the new store.
-    await manager.query(`SELECT kind FROM storage_backend FOR UPDATE`);
-    const [{ servers }] = await manager.query<{ servers: number }[]>(
-      `SELECT count(*)::int AS servers FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = $1`,
-      [SERVER_APPLICATION_NAME],
+    // Every running server holds this lock shared; one that starts now waits for the commit.
+    const [{ free }] = await manager.query<{ free: boolean }[]>(
+      `SELECT pg_try_advisory_xact_lock($1) AS free`,
+      [STORAGE_LOCK_ID],
     );
-    if (servers > 0) {
+    if (!free) {
       throw new MigrationError(
-        `${servers} connection(s) of a running Picvault server: stop every instance, then run this again ` +
-          `to switch (what was copied is kept)`,
+        'A running Picvault server uses the database: stop every instance, then run this again to switch ' +
+          '(what was copied is kept)',
       );
     }
     await manager.query(`LOCK TABLE blobs IN SHARE MODE`);
@@ -185,7 +181,7 @@ async function migrate(config: Config, from: StorageKind, to: StorageKind, log: 
       shutdown.add('embedded postgres', () => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const dataSource = await openDatabase(databaseUrl, 2, APPLICATION_NAME);
+    const dataSource = await openDatabase(databaseUrl, 2);
     shutdown.add('database pool', () => dataSource.destroy());
     const recorded = await recordedStorageKind(dataSource.manager);
     if (recorded === to) {

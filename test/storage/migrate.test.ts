@@ -45,7 +45,7 @@ describe('npm run storage:migrate (dist/storage/migrate.js)', () => {
   let local: LocalBlobStore;
   let s3: S3BlobStore;
   let blobs: { storage_key: string; sha256: string }[];
-  /** The test's own connection, which a server's would not be taken for, and which outlives the app. */
+  /** The test's own connection, which outlives the app. */
   let observer: Client;
 
   beforeAll(async () => {
@@ -61,7 +61,7 @@ describe('npm run storage:migrate (dist/storage/migrate.js)', () => {
     expect(blobs).toHaveLength(FILES);
     local = new LocalBlobStore(path.join(app.dataDir, 'blobs'));
     s3 = new S3BlobStore(s3TestSettings(bucket));
-    observer = new Client({ connectionString: app.config.DATABASE_URL!, application_name: 'migrate-test' });
+    observer = new Client({ connectionString: app.config.DATABASE_URL! });
     await observer.connect();
   });
 
@@ -120,7 +120,7 @@ describe('npm run storage:migrate (dist/storage/migrate.js)', () => {
     // The server still runs: everything left is copied, and nothing switched.
     const second = migrate('--from', 'local', '--to', 's3');
     expect(await second.exited).toMatchObject({ code: 1 });
-    expect(second.stderr()).toMatch(/running Picvault server: stop every instance/);
+    expect(second.stderr()).toMatch(/running Picvault server uses the database: stop every instance/);
     expect(second.output()).toMatch(new RegExp(`"copied":${FILES - copiedBeforeKill},`));
     expect(await recordedStore()).toBe('local');
 
