@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { findFreePort } from '../src/db/embedded-postgres';
+import { eventually } from './helpers/wait';
 import {
   delay,
   REPO_ROOT,
@@ -268,7 +269,11 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
       REDIS_PREFIX: redisPrefix,
     });
     await waitUntilHealthy(main);
-    expect(main.output()).toMatch(/"workers":2,"msg":"Picvault is ready"/);
+    // The first worker to listen answers /healthz before the other listens and the primary says so.
+    await eventually(
+      async () => expect(main.output()).toMatch(/"workers":2,"msg":"Picvault is ready"/),
+      60_000,
+    );
     expect(await workerPids(main.child.pid!)).toHaveLength(2);
 
     expect(
