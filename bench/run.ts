@@ -7,6 +7,7 @@ import { Cleanups } from './cleanups';
 import { netdiskFigures } from './netdisk.bench';
 import { printTable, type Row } from './report';
 import { requestFigures } from './requests.bench';
+import { s3Figures } from './s3.bench';
 import { sharingFigures } from './sharing.bench';
 import { smmsFigures } from './smms.bench';
 import { uploadFigures } from './upload.bench';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     if (!only || only === 'netdisk') rows.push(...(await netdiskFigures(cleanups, log)));
     if (!only || only === 'smms') rows.push(...(await smmsFigures(cleanups, log)));
     if (!only || only === 'requests') rows.push(...(await requestFigures(cleanups, log)));
+    if (!only || only === 's3') rows.push(...(await s3Figures(cleanups, log)));
   } finally {
     clearTimeout(watchdog);
     await cleanups.runAll();

@@ -40,10 +40,10 @@ import { generateFile, type SourceFile } from './source-file';
 
 const FILE_BYTES = Number(process.env.BENCH_UPLOAD_BYTES || 1024 ** 3);
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
-const RSS_GROWTH_LIMIT = 100e6;
+export const RSS_GROWTH_LIMIT = 100e6;
 const INSTANT_UPLOADS = { count: 2000, concurrency: 16, maxSeconds: 120 };
 
-async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const started = process.hrtime.bigint();
   const result = await work();
   return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -76,23 +76,35 @@ async function plainRead(source: SourceFile): Promise<Pass> {
   return { rate: megabytesPerSecond(source.size, seconds), cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-interface UploadRun {
+export interface UploadRun {
   seconds: number;
+  /** VmRSS when the upload began, and how far above it the peak went. */
+  rssBefore: number;
   rssGrowth: number;
   cpuSeconds: number;
   answer: JsonResponse;
 }
 
-async function measuredUpload(server: ChildServer, send: () => Promise<JsonResponse>): Promise<UploadRun> {
+export async function measuredUpload(
+  server: ChildServer,
+  send: () => Promise<JsonResponse>,
+): Promise<UploadRun> {
   const { result, before, peak, cpuSeconds } = await withRssSampling(server.pid, () => timed(send));
-  return { seconds: result.seconds, answer: result.result, rssGrowth: peak - before, cpuSeconds };
+  return {
+    seconds: result.seconds,
+    answer: result.result,
+    rssBefore: before,
+    rssGrowth: peak - before,
+    cpuSeconds,
+  };
 }
 
 /** Of repeated runs: the fastest time, the least CPU, and the largest RSS growth (the worst case). */
-function bestOf(runs: UploadRun[]): UploadRun {
+export function bestOf(runs: UploadRun[]): UploadRun {
   return {
     seconds: Math.min(...runs.map((run) => run.seconds)),
     cpuSeconds: Math.min(...runs.map((run) => run.cpuSeconds)),
+    rssBefore: runs[0].rssBefore,
     rssGrowth: Math.max(...runs.map((run) => run.rssGrowth)),
     answer: runs[0].answer,
   };
@@ -129,7 +141,7 @@ function uploadRows(figure: string, source: SourceFile, run: UploadRun, baseline
 }
 
 /** The GraphQL multipart request spec: operations, map, then the file part streamed from disk. */
-function graphqlUpload(server: ChildServer, token: string, source: SourceFile, name: string) {
+export function graphqlUpload(server: ChildServer, token: string, source: SourceFile, name: string) {
   const operations = JSON.stringify({
     query: `mutation ($input: UploadFileInput!) {
       uploadFile(input: $input) { file { id md5 size download { url } } userErrors { code message } }

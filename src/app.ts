@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -14,6 +15,7 @@ import { NearCache } from './cache/near.cache';
 import { onReconnect } from './cache/redis';
 import type { Config } from './config';
 import type { RequestContext } from './context';
+import { claimStorage } from './db/storage-backend';
 import { apiCors, fileCors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { FileDownloads } from './http/file-downloads';
@@ -38,7 +40,7 @@ import { createServices, type Services } from './services';
 import { MailService } from './services/mail.service';
 import { databaseUrlOf } from './db/data-source';
 import { ProcessLease } from './db/process-lease';
-import { createBlobStore } from './storage';
+import { createStorage } from './storage';
 import { BlobReader } from './storage/blob-reader';
 import { playgroundRouter } from './web/playground';
 import { resetPasswordRouter } from './web/reset-password';
@@ -83,15 +85,27 @@ async function maintain(services: Services, context: RequestContext, logger: Log
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
+  const storageClaim = await claimStorage(dataSource, config.STORAGE);
+  const lease = await ProcessLease.acquire(databaseUrlOf(dataSource), logger);
+  const { store, directDownload } = await createStorage(config, logger, lease.owner).catch(
+    async (error: unknown) => {
+      await lease.release();
+      await storageClaim.release();
+      throw error;
+    },
+  );
   const nearCache = redis ? await NearCache.connect(redis, logger) : null;
   const cache = nearCache ?? new MemoryKeyValueCache();
-  const lease = await ProcessLease.acquire(databaseUrlOf(dataSource), logger);
-  const store = await createBlobStore(config, logger, lease.owner);
   const services = createServices({
     temporaryOwners: lease,
     cache,
     mail: MailService.create(
-      { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.DATA_DIR },
+      {
+        smtpUrl: config.SMTP_URL,
+        from: config.MAIL_FROM,
+        // An instance of a stateless deployment (STORAGE=s3) keeps nothing of its own, mail included.
+        outbox: config.STORAGE === 'local' ? path.resolve(config.DATA_DIR, 'outbox') : null,
+      },
       logger,
     ),
     authLimits: {
@@ -205,7 +219,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     expressMiddleware(apollo, { context: async ({ req }) => contexts.create(req) }),
   );
   const reader = new BlobReader(store);
-  const downloads = new FileDownloads(services.drive, reader, services.signer, contexts);
+  const downloads = new FileDownloads(services.drive, reader, services.signer, contexts, directDownload);
   app.use(downloads.routes());
   app.use(publicFileRoutes(services, reader, contexts));
   app.use(sharePageRouter(executor, config.TIME_ZONE));
@@ -235,6 +249,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       await services.mail.settled();
       await store.destroy();
       await lease.release();
+      await storageClaim.release();
       await nearCache?.close();
     },
   };

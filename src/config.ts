@@ -68,6 +68,14 @@ const originList = z.string().transform((value, context) => {
 
 const positiveInteger = z.coerce.number().int().positive();
 
+/** S3's multipart minimum: every part but the last must have at least this many bytes. */
+export const S3_MIN_PART_BYTES = 5 * 1024 ** 2;
+
+/** A bucket name as S3 allows it (3–63 lower-case letters, digits, dots and hyphens). */
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3–63 of a-z, 0-9, "." and "-"');
+
 const environmentSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -101,6 +109,22 @@ const environmentSchema = z.object({
   SM_UPLOADS_PER_MINUTE: positiveInteger.default(20),
   SM_UPLOADS_PER_DAY: positiveInteger.default(500),
   EMBEDDED_PG_PORT: port.default(0),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
+  S3_BUCKET: bucketName.optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'must be a region name such as us-east-1')
+    .default('us-east-1'),
+  S3_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SECRET_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+  S3_PART_BYTES: positiveInteger
+    .min(S3_MIN_PART_BYTES, `must be at least ${S3_MIN_PART_BYTES} (5 MiB)`)
+    .default(8 * 1024 ** 2),
+  S3_QUEUE_SIZE: positiveInteger.max(64).default(4),
+  S3_PRESIGN: booleanFlag.default(false),
+  S3_PRESIGN_SECONDS: positiveInteger.max(7 * 24 * 60 * 60).default(300),
   // For the fault suite: where the process kills itself (src/faults.ts). Never set it in production.
   FAULT_POINT: z
     .string()
@@ -110,6 +134,9 @@ const environmentSchema = z.object({
 
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** Where blobs' bytes live: `local` (DATA_DIR/blobs) or `s3`. */
+export type StorageKind = Environment['STORAGE'];
+
 export interface Config extends Omit<Environment, 'PUBLIC_URL' | 'DEFAULT_QUOTA_BYTES'> {
   /** Base for every URL the API returns, without a trailing slash; null: each request's own origin. */
   PUBLIC_URL: string | null;
@@ -118,6 +145,47 @@ export interface Config extends Omit<Environment, 'PUBLIC_URL' | 'DEFAULT_QUOTA_
 }
 
 export class ConfigError extends Error {}
+
+/** What an S3 client needs, complete: see `s3Settings`. */
+export interface S3Settings {
+  /** Unset: AWS's own endpoint for the region. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  /** Bytes per multipart part, each held in memory while it is sent. */
+  partBytes: number;
+  /** Parts sent at once: an upload holds at most this many parts in memory. */
+  queueSize: number;
+}
+
+const invalid = (problems: string[]) => new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+
+/**
+ * The S3 settings, or a ConfigError naming every one that is missing: for STORAGE=s3 at start, and
+ * for `storage:migrate` when either side is S3.
+ */
+export function s3Settings(
+  config: Pick<
+    Config,
+    `S3_${'ENDPOINT' | 'BUCKET' | 'REGION' | 'ACCESS_KEY' | 'SECRET_KEY' | 'FORCE_PATH_STYLE' | 'PART_BYTES' | 'QUEUE_SIZE'}`
+  >,
+): S3Settings {
+  const missing = (['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const).filter((name) => !config[name]);
+  if (missing.length) throw invalid(missing.map((name) => `${name}: required with STORAGE=s3`));
+  return {
+    endpoint: config.S3_ENDPOINT,
+    bucket: config.S3_BUCKET!,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY!,
+    secretAccessKey: config.S3_SECRET_KEY!,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    partBytes: config.S3_PART_BYTES,
+    queueSize: config.S3_QUEUE_SIZE,
+  };
+}
 
 /**
  * Reads the settings once. Nothing else in the program reads `process.env`.
@@ -131,12 +199,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   );
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw invalid(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const settings = parsed.data;
   if (settings.REQUIRE_REDIS && !settings.REDIS_URL) {
-    throw new ConfigError('Invalid configuration:\n  REDIS_URL: required when REQUIRE_REDIS is set');
+    throw invalid(['REDIS_URL: required when REQUIRE_REDIS is set']);
+  }
+  if (settings.STORAGE === 's3') {
+    s3Settings(settings);
+    // Instances behind one balancer must sign alike, and one generated into DATA_DIR would be state.
+    if (!settings.SECRET) throw invalid(['SECRET: required with STORAGE=s3, the same for every instance']);
+  } else if (settings.S3_PRESIGN) {
+    throw invalid(['S3_PRESIGN: only with STORAGE=s3']);
   }
   return {
     ...settings,

@@ -1,96 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { findFreePort } from '../src/db/embedded-postgres';
+import { eventually } from './helpers/wait';
+import {
+  delay,
+  REPO_ROOT,
+  ENTRY_POINT,
+  exitWithin,
+  startMain,
+  waitUntilHealthy,
+  type RunningMain,
+} from './helpers/main-process';
 
-/**
- * The real entry point, as a user runs it: `node dist/main.js` (built by `npm test` before jest runs)
- * with nothing configured but a port and a data directory, so it runs its own embedded PostgreSQL.
- */
-const REPO_ROOT = path.resolve(__dirname, '..');
-const ENTRY_POINT = 'dist/main.js';
 const PASSWORD_MD5 = 'e10adc3949ba59abbe56e057f20f883e';
 
 jest.setTimeout(120_000);
-
-interface RunningMain {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  /** The tail of both streams, for a failure message. */
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `node dist/main.js` with a clean environment: only PATH, HOME and the settings given. */
-function startMain(settings: Record<string, string>): RunningMain {
-  const child = spawn(process.execPath, [ENTRY_POINT], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), ...settings },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    url: `http://127.0.0.1:${settings.PORT}`,
-    stderr: () => stderr,
-    output: () => `--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`,
-    exited,
-  };
-}
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with the exit, or with 'timeout' when the process is still running after `ms`. */
-async function exitWithin<Exit>(exited: Promise<Exit>, ms: number): Promise<Exit | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
-  try {
-    return await Promise.race([exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls GET /healthz until it answers 200; fails early, with the output, if the process exits. */
-async function waitUntilHealthy(main: RunningMain, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exit: { code: number | null } | undefined;
-  void main.exited.then((result) => (exit = result));
-  while (Date.now() < deadline && !exit) {
-    const status = await fetch(`${main.url}/healthz`).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await delay(250);
-  }
-  throw new Error(
-    `${ENTRY_POINT} was not healthy ${exit ? `(it exited with ${exit.code})` : `within ${timeoutMs} ms`}\n${main.output()}`,
-  );
-}
 
 async function postJson(main: RunningMain, route: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${main.url}${route}`, {
@@ -170,7 +98,7 @@ describe(`node ${ENTRY_POINT} on an embedded PostgreSQL`, () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'picvault-e2e-'));
     // As root the embedded server runs as the `postgres` user, which must be able to traverse this.
     await chmod(dataDir, 0o755);
-    port = await freePort();
+    port = await findFreePort();
   });
 
   afterAll(async () => {
@@ -333,7 +261,7 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
 
   it('runs two workers on one port, sharing the embedded database and Redis, each serving requests', async () => {
     main = startMain({
-      PORT: String(await freePort()),
+      PORT: String(await findFreePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       WORKERS: '2',
@@ -341,7 +269,11 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
       REDIS_PREFIX: redisPrefix,
     });
     await waitUntilHealthy(main);
-    expect(main.output()).toMatch(/"workers":2,"msg":"Picvault is ready"/);
+    // The first worker to listen answers /healthz before the other listens and the primary says so.
+    await eventually(
+      async () => expect(main.output()).toMatch(/"workers":2,"msg":"Picvault is ready"/),
+      60_000,
+    );
     expect(await workerPids(main.child.pid!)).toHaveLength(2);
 
     expect(
@@ -389,7 +321,7 @@ describe(`node ${ENTRY_POINT} with WORKERS=2`, () => {
 
   it('runs a single process, and says why, when there is no Redis to share', async () => {
     const single = startMain({
-      PORT: String(await freePort()),
+      PORT: String(await findFreePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       WORKERS: '2',

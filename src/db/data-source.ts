@@ -14,7 +14,8 @@ import { KeysetIndexes1732800000000 } from './migrations/1732800000000-keyset-in
 import { Netdisk1732900000000 } from './migrations/1732900000000-netdisk';
 import { ApiTokens1732950000000 } from './migrations/1732950000000-api-tokens';
 import { ImageUploads1733000000000 } from './migrations/1733000000000-image-uploads';
-import { RankingGeneration1733100000000 } from './migrations/1733100000000-ranking-generation';
+import { StorageBackend1733100000000 } from './migrations/1733100000000-storage-backend';
+import { RankingGeneration1733200000000 } from './migrations/1733200000000-ranking-generation';
 
 const MIGRATION_LOCK_ID = 7261001;
 const CONNECT_TIMEOUT_MS = 5000;
@@ -29,7 +30,8 @@ export const migrations = [
   Netdisk1732900000000,
   ApiTokens1732950000000,
   ImageUploads1733000000000,
-  RankingGeneration1733100000000,
+  StorageBackend1733100000000,
+  RankingGeneration1733200000000,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -2,9 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import type { DriveService } from '../services/drive.service';
 import { signedPartOf } from '../services/file-links';
 import type { UrlSigner } from '../services/url-signer';
+import type { DirectDownload } from '../storage';
 import type { BlobReader } from '../storage/blob-reader';
 import type { RequestContextFactory } from './request-context';
-import { sendBlob } from './send-blob';
+import { downloadLabels, sendBlob } from './send-blob';
 
 const SIGNED_PATH = /^\/files\/([^/]+)\/[^/]+$/;
 
@@ -19,6 +20,8 @@ export class FileDownloads {
     private readonly reader: BlobReader,
     private readonly signer: UrlSigner,
     private readonly contexts: RequestContextFactory,
+    /** With S3_PRESIGN: a GET is sent there (302) instead of through us. */
+    private readonly direct: DirectDownload | null = null,
   ) {}
 
   /** `GET`/`HEAD /files/<fileId>/<name>?exp=&sig=`. */
@@ -57,6 +60,13 @@ export class FileDownloads {
     const file = await this.drive.servableFile(await this.contexts.create(request, null), id);
     if (!file) {
       response.status(404).type('text/plain').send('No such file');
+      return;
+    }
+    // A presigned URL is signed for GET alone; HEAD is answered here, from the row, without bytes.
+    if (this.direct && request.method === 'GET') {
+      const location = await this.direct(file.blob.storageKey, downloadLabels(file.blob, file.name));
+      // The presigned URL lives minutes: neither the redirect nor where it leads may be kept.
+      response.set('Cache-Control', 'no-store').redirect(302, location);
       return;
     }
     await sendBlob(request, response, this.reader, file.blob, file.name);

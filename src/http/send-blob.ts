@@ -3,6 +3,7 @@ import { INLINE_IMAGE_TYPES } from '../services/content-sniffer';
 import type { ServableFile } from '../services/servable-file';
 import { MissingObjectError, type ByteRange } from '../storage/blob-store';
 import type { BlobReader } from '../storage/blob-reader';
+import type { DownloadLabels } from '../storage/s3.storage';
 
 /** `attachment; filename="cat.png"; filename*=UTF-8''…`: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -48,6 +49,23 @@ function notModified(request: Request, etag: string, lastModified: Date): boolea
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
+/** What a download that is not public and lasting may be cached as. */
+const PRIVATE_CACHE_CONTROL = 'private, max-age=0, must-revalidate';
+
+/** Images show inline with their own type; everything else is an octet-stream attachment. */
+export function downloadLabels(
+  blob: Pick<ServableFile['blob'], 'contentType'>,
+  name: string,
+  cacheControl = PRIVATE_CACHE_CONTROL,
+): DownloadLabels {
+  const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
+  return {
+    contentType: inline ? blob.contentType : 'application/octet-stream',
+    contentDisposition: contentDisposition(inline ? 'inline' : 'attachment', name),
+    cacheControl,
+  };
+}
+
 /**
  * Streams stored bytes as a download: ranges, validators, HEAD. Images show inline, everything else is
  * an attachment, and nothing served can run script in our origin (nosniff, CSP sandbox).
@@ -59,19 +77,19 @@ export async function sendBlob(
   blob: ServableFile['blob'],
   name: string,
   /** Private and revalidated unless the URL is public and lasting. */
-  cacheControl = 'private, max-age=0, must-revalidate',
+  cacheControl?: string,
 ) {
   const etag = `"${blob.sha256}"`;
-  const inline = INLINE_IMAGE_TYPES.has(blob.contentType);
+  const labels = downloadLabels(blob, name, cacheControl);
   // Whatever is sent, nothing can run script in our origin: even a 404 keeps these two.
   response.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' });
   response.set({
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Last-Modified': blob.createdAt.toUTCString(),
-    'Cache-Control': cacheControl,
-    'Content-Type': inline ? blob.contentType : 'application/octet-stream',
-    'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', name),
+    'Cache-Control': labels.cacheControl,
+    'Content-Type': labels.contentType,
+    'Content-Disposition': labels.contentDisposition,
   });
   if (notModified(request, etag, blob.createdAt)) {
     response.status(304).end();

@@ -3,7 +3,8 @@ import { runPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { afterCommit, afterRollback } from '../db/transaction';
 import type { Logger } from '../logger';
-import { ownerOfKey, type BlobStore, type StoredObject } from '../storage/blob-store';
+import type { AbandonedWrite, BlobStore } from '../storage/blob-store';
+import { ownerOfKey } from '../storage/keys';
 import { BackgroundWork } from './background-work';
 import type { IngestedContent } from './ingest';
 
@@ -149,41 +150,50 @@ export class BlobService {
   }
 
   /**
-   * Whether an object nothing may still need (a temporary one, or a stored one no blob points at)
-   * is abandoned: at once when the process that wrote it has died (its lease is gone), however fresh;
-   * when this process wrote it, or a release that named no owner, once untouched for an hour. A live
-   * process's objects are its work in progress, and are left alone.
+   * Whether something written that nothing may still need (a temporary object, an unfinished write,
+   * a stored object no blob points at) is abandoned: at once when the process that wrote it has died
+   * (its lease is gone), however fresh; when this process wrote it, or a release that named no owner,
+   * once untouched for an hour. A live process's writes are its work in progress, left alone.
    */
-  private abandonment(): (object: StoredObject) => Promise<boolean> {
+  private abandonment(): AbandonedWrite {
     const cutoff = Date.now() - TEMPORARY_MAX_AGE_MS;
     const alive = new Map<string, Promise<boolean>>();
-    return async (object) => {
-      const owner = ownerOfKey(object.key);
-      if (owner === null || owner === this.owners.owner) return object.modifiedAt.getTime() < cutoff;
+    return async (key, lastTouched) => {
+      const owner = ownerOfKey(key);
+      if (owner === null || owner === this.owners.owner) return (await lastTouched()).getTime() < cutoff;
       if (!alive.has(owner)) alive.set(owner, this.owners.isAlive(owner));
       return !(await alive.get(owner));
     };
   }
 
-  /** Removes the temporary objects no upload will finish (see `abandonment`). */
-  async sweepTemporary(log: Logger): Promise<number> {
+  /**
+   * Removes the temporary objects no upload will finish, and gives up the writes that never became
+   * objects (an S3 multipart upload whose client or process went away); see `abandonment`.
+   */
+  async sweepTemporary(log: Logger): Promise<{ temporary: number; unfinished: number }> {
     const abandoned = this.abandonment();
-    let removed = 0;
+    let temporary = 0;
     for await (const object of this.store.list('tmp/')) {
-      if (!(await abandoned(object))) continue;
+      if (!(await abandoned(object.key, async () => object.modifiedAt))) continue;
       await this.store.delete(object.key);
-      removed += 1;
+      temporary += 1;
     }
-    if (removed) log.info({ temporary: removed }, 'removed temporary objects no upload will finish');
-    return removed;
+    const unfinished = await this.store.abortUnfinishedWrites(abandoned);
+    if (temporary || unfinished) {
+      log.info({ temporary, unfinished }, 'removed temporary objects and writes no upload will finish');
+    }
+    return { temporary, unfinished };
   }
 
   /**
-   * Removes abandoned temporary objects, and abandoned stored objects no blob points at: bytes kept
-   * for a row that never committed (a crash between the two), or whose removal failed.
+   * Removes abandoned temporary objects and writes, and abandoned stored objects no blob points at:
+   * bytes kept for a row that never committed (a crash between the two), or whose removal failed.
    */
-  async sweep(context: RequestContext, log: Logger): Promise<{ temporary: number; orphaned: number }> {
-    const temporary = await this.sweepTemporary(log);
+  async sweep(
+    context: RequestContext,
+    log: Logger,
+  ): Promise<{ temporary: number; unfinished: number; orphaned: number }> {
+    const { temporary, unfinished } = await this.sweepTemporary(log);
     const abandoned = this.abandonment();
     let orphaned = 0;
     for await (const objects of batches(this.store.list('blobs/'), SWEEP_BATCH)) {
@@ -194,13 +204,13 @@ export class BlobService {
       );
       const kept = new Set(referenced.map((row) => row.storage_key));
       for (const object of objects) {
-        if (kept.has(object.key) || !(await abandoned(object))) continue;
+        if (kept.has(object.key) || !(await abandoned(object.key, async () => object.modifiedAt))) continue;
         await this.store.delete(object.key);
         orphaned += 1;
       }
     }
     if (orphaned) log.info({ orphaned }, 'removed stored objects no blob points at');
-    return { temporary, orphaned };
+    return { temporary, unfinished, orphaned };
   }
 }
 

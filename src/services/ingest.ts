@@ -92,11 +92,10 @@ class Fingerprint extends Transform {
 
 /**
  * A failure of the bytes' source as the client's error: a cut connection, a malformed or cut-short
- * multipart body, or the multipart parser's own size limit. The store's own failure is the server's.
+ * multipart body, or the multipart parser's own size limit.
  */
 export function uploadSourceFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof StorageFailure) return storageError(error);
   const status = (error as { status?: number } | null)?.status;
   if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The upload is too large');
   return new BrokenRequestError('The upload was interrupted or malformed');
@@ -129,7 +128,11 @@ export async function ingest(
     fingerprint.hashes.abort();
     // Discard the rest of the file, so that the request carrying it can still be read to its end.
     source.resume();
-    throw uploadSourceFailure(error);
+    // The store failed (a full disk, S3 down: STORAGE_FULL or UNAVAILABLE, the server's condition), or
+    // the client's bytes did (cut, malformed, too many: an AppError by now), or something else (a bug).
+    if (error instanceof StorageFailure) throw storageError(error);
+    if (error instanceof AppError || source.errored || fingerprint.errored) throw uploadSourceFailure(error);
+    throw error;
   }
   const { md5, sha256 } = await fingerprint.hashes.digest();
   const mismatch =

@@ -11,8 +11,9 @@ export interface Mail {
 }
 
 /**
- * Sends mail through SMTP_URL, or, with none set, writes each message to DATA_DIR/outbox as an `.eml`
- * file (mode 0600: it may hold a reset link) for the operator to read. Messages go out in the
+ * Sends mail through SMTP_URL, or, with none set, writes each message to the outbox (DATA_DIR/outbox)
+ * as an `.eml` file (mode 0600: it may hold a reset link) for the operator to read; with neither, as
+ * on an instance that keeps no files, a message is dropped with a warning. Messages go out in the
  * background: the answer that caused one never waits for a mail server, nor tells by its timing
  * whether a message was sent.
  */
@@ -22,17 +23,22 @@ export class MailService {
   private constructor(
     private readonly transport: Transporter,
     private readonly from: string,
-    /** Where messages are written when there is no SMTP server; null when there is one. */
-    private readonly outbox: string | null,
+    /** `smtp`, the outbox folder messages are written to, or `drop`. */
+    private readonly delivery: 'smtp' | { outbox: string } | 'drop',
     private readonly logger: Logger,
   ) {}
 
-  static create(settings: { smtpUrl?: string; from: string; dataDir: string }, logger: Logger): MailService {
+  static create(
+    settings: { smtpUrl?: string; from: string; outbox: string | null },
+    logger: Logger,
+  ): MailService {
     if (settings.smtpUrl) {
-      return new MailService(nodemailer.createTransport(settings.smtpUrl), settings.from, null, logger);
+      return new MailService(nodemailer.createTransport(settings.smtpUrl), settings.from, 'smtp', logger);
     }
+    if (!settings.outbox) logger.warn('SMTP_URL is not set and there is no outbox: mail will not be sent');
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-    return new MailService(transport, settings.from, path.resolve(settings.dataDir, 'outbox'), logger);
+    const delivery = settings.outbox ? { outbox: settings.outbox } : 'drop';
+    return new MailService(transport, settings.from, delivery, logger);
   }
 
   /** Sends `mail` without holding up the caller; a failure is logged. */
@@ -51,16 +57,18 @@ export class MailService {
   }
 
   private async send(mail: Mail): Promise<void> {
+    if (this.delivery === 'drop') {
+      this.logger.warn({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
+      return;
+    }
     const info = (await this.transport.sendMail({ from: this.from, ...mail })) as { message?: Buffer };
-    if (!this.outbox) {
+    if (this.delivery === 'smtp') {
       this.logger.info({ subject: mail.subject }, 'mail sent');
       return;
     }
-    await mkdir(this.outbox, { recursive: true, mode: 0o700 });
-    const file = path.join(
-      this.outbox,
-      `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`,
-    );
+    const { outbox } = this.delivery;
+    await mkdir(outbox, { recursive: true, mode: 0o700 });
+    const file = path.join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
     await writeFile(file, info.message ?? '', { mode: 0o600 });
     this.logger.info({ file, subject: mail.subject }, 'no SMTP_URL: mail written to the outbox');
   }

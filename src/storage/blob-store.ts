@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 
 /** An inclusive byte range, as in an HTTP `Range` header. */
@@ -37,28 +36,6 @@ export class StorageFailure extends Error {
   }
 }
 
-/** An owner id (a ProcessLease's): 16 lower-case hex digits. */
-const OWNER = /^[0-9a-f]{16}$/;
-/** The owner named in a key of `newObjectKey`'s, as `tmp/<owner>-<uuid>` or `blobs/<xx>/<owner>-<uuid>`. */
-const OWNED_KEY = /^(?:tmp|blobs\/[0-9a-f]{2})\/([0-9a-f]{16})-[0-9a-f]{8}-[0-9a-f-]{27}$/;
-
-/**
- * A new key for an object of `owner` (the writing process's ProcessLease): a temporary one while it
- * is uploaded, a stored one once kept (`blobs/<xx>/…`, where `xx` spreads them over 256 folders). The
- * owner in the name lets a sweep tell a dead process's leftovers (an upload never finished, bytes
- * kept for a row that never committed) from a live one's work in progress.
- */
-export function newObjectKey(kind: 'tmp' | 'blobs', owner: string): string {
-  if (!OWNER.test(owner)) throw new Error(`Not an owner id: ${owner}`);
-  const id = randomUUID();
-  return kind === 'tmp' ? `tmp/${owner}-${id}` : `blobs/${id.slice(0, 2)}/${owner}-${id}`;
-}
-
-/** The owner a key names; null for a key written before keys named one. */
-export function ownerOfKey(key: string): string | null {
-  return OWNED_KEY.exec(key)?.[1] ?? null;
-}
-
 export interface StoredObject {
   key: string;
   size: number;
@@ -70,6 +47,8 @@ export interface StoredObject {
  * store knows nothing of users or files.
  */
 export interface BlobStore {
+  /** Where the objects are (a folder, or an endpoint and bucket), for messages and records. */
+  readonly location: string;
   init(): Promise<void>;
   destroy(): Promise<void>;
   /**
@@ -77,6 +56,11 @@ export interface BlobStore {
    * the store's own (not of `source`) is a StorageFailure.
    */
   writeTemporary(source: Readable): Promise<StoredObject>;
+  /**
+   * Streams `source` into the object `key` (one a store made, never user text), whole or not at all,
+   * durable once the promise resolves; an object already there is replaced. For copying between stores.
+   */
+  put(key: string, source: Readable): Promise<StoredObject>;
   /** Turns a temporary object into a permanent one under a new key, durably; StorageFailure if not. */
   promote(temporaryKey: string): Promise<string>;
   /**
@@ -89,4 +73,13 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Objects under `prefix` (`tmp/` or `blobs/`), for the sweeper. */
   list(prefix: 'tmp/' | 'blobs/'): AsyncIterable<StoredObject>;
+  /**
+   * Gives up the writes that left something not yet an object (an S3 multipart upload) for which
+   * `abandoned` says so, given the write's key and when it was last touched (asked only if needed);
+   * the count given up. For the sweeper.
+   */
+  abortUnfinishedWrites(abandoned: AbandonedWrite): Promise<number>;
 }
+
+/** Whether a write (an object, or one not yet finished) will never be needed; see BlobService. */
+export type AbandonedWrite = (key: string, lastTouched: () => Promise<Date>) => Promise<boolean>;

@@ -6,29 +6,26 @@ import { pipeline } from 'node:stream/promises';
 import {
   MissingObjectError,
   StorageFailure,
-  newObjectKey,
   type BlobStore,
   type ByteRange,
   type StoredObject,
 } from './blob-store';
+import { checkedKey, isStorageKey, newPermanentKey, newTemporaryKey } from './keys';
 import { sendFileRange } from './send-file';
-
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-/**
- * Exactly the keys this store makes (and `tmp/<uuid>`, which earlier releases made), so no other
- * path (`..`, absolute, a stray file) can be named.
- */
-const KEY = new RegExp(`^(tmp|blobs/[0-9a-f]{2})/([0-9a-f]{16}-)?${UUID}$`);
 
 /**
  * Files under `DATA_DIR/blobs`: `tmp/<owner>-<uuid>` while uploading, `blobs/<xx>/<owner>-<uuid>`
- * once kept (`owner`: the writing process's; see newObjectKey).
+ * once kept (`owner`: the writing process's; see keys.ts).
  */
 export class LocalBlobStore implements BlobStore {
+  readonly location: string;
+
   constructor(
     private readonly root: string,
     private readonly owner: string,
-  ) {}
+  ) {
+    this.location = path.resolve(root);
+  }
 
   async init(): Promise<void> {
     await mkdir(path.join(this.root, 'tmp'), { recursive: true });
@@ -38,7 +35,7 @@ export class LocalBlobStore implements BlobStore {
   async destroy(): Promise<void> {}
 
   async writeTemporary(source: Readable): Promise<StoredObject> {
-    const key = newObjectKey('tmp', this.owner);
+    const key = newTemporaryKey(this.owner);
     const file = this.pathOf(key);
     // `flush` fsyncs before the stream closes, so the bytes are on disk when this resolves.
     const writer = createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 });
@@ -60,8 +57,20 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async put(key: string, source: Readable): Promise<StoredObject> {
+    const temporary = await this.writeTemporary(source);
+    await this.moveInto(temporary.key, key);
+    return { ...temporary, key };
+  }
+
   async promote(temporaryKey: string): Promise<string> {
-    const key = newObjectKey('blobs', this.owner);
+    const key = newPermanentKey(this.owner);
+    await this.moveInto(temporaryKey, key);
+    return key;
+  }
+
+  /** Renames a temporary file to `key`, durably: the directory entry is fsynced too. */
+  private async moveInto(temporaryKey: string, key: string): Promise<void> {
     const target = this.pathOf(key);
     try {
       await mkdir(path.dirname(target), { recursive: true });
@@ -70,7 +79,6 @@ export class LocalBlobStore implements BlobStore {
     } catch (error) {
       throw new StorageFailure('keep an upload', error as Error);
     }
-    return key;
   }
 
   async writeTo(key: string, destination: Writable, range?: ByteRange): Promise<void> {
@@ -107,6 +115,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** A write in progress here is already a `tmp/` file, which the sweeper finds by its age. */
+  async abortUnfinishedWrites(): Promise<number> {
+    return 0;
+  }
+
   async *list(prefix: 'tmp/' | 'blobs/'): AsyncIterable<StoredObject> {
     yield* this.walk(prefix.slice(0, -1));
   }
@@ -123,7 +136,7 @@ export class LocalBlobStore implements BlobStore {
       const key = `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
         yield* this.walk(key);
-      } else if (entry.isFile() && KEY.test(key)) {
+      } else if (entry.isFile() && isStorageKey(key)) {
         const found = await this.stat(key);
         if (found) yield found;
       }
@@ -131,8 +144,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new Error(`Not a storage key: ${key}`);
-    return path.join(this.root, key);
+    return path.join(this.root, checkedKey(key));
   }
 }
 

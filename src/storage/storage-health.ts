@@ -1,6 +1,12 @@
 import { Readable, type Writable } from 'node:stream';
 import type { Logger } from '../logger';
-import { StorageFailure, type BlobStore, type ByteRange, type StoredObject } from './blob-store';
+import {
+  StorageFailure,
+  type AbandonedWrite,
+  type BlobStore,
+  type ByteRange,
+  type StoredObject,
+} from './blob-store';
 
 /** While writes fail, `/healthz` tries a write of its own at most this often, to see them work again. */
 const PROBE_INTERVAL_MS = 10_000;
@@ -18,13 +24,16 @@ export interface StorageStatus {
  * `/healthz`) says so. A store nobody writes to meanwhile is probed with a one-byte write.
  */
 export class HealthReportingBlobStore implements BlobStore {
+  readonly location: string;
   private failing: { since: Date; cause: string } | null = null;
   private lastProbe = 0;
 
   constructor(
     private readonly store: BlobStore,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.location = store.location;
+  }
 
   async status(): Promise<StorageStatus> {
     if (this.failing && Date.now() - this.lastProbe >= PROBE_INTERVAL_MS) {
@@ -45,7 +54,11 @@ export class HealthReportingBlobStore implements BlobStore {
   }
 
   writeTemporary(source: Readable): Promise<StoredObject> {
-    return this.reported(() => this.store.writeTemporary(source));
+    return this.reported(() => this.store.writeTemporary(source), source);
+  }
+
+  put(key: string, source: Readable): Promise<StoredObject> {
+    return this.reported(() => this.store.put(key, source), source);
   }
 
   promote(temporaryKey: string): Promise<string> {
@@ -68,16 +81,28 @@ export class HealthReportingBlobStore implements BlobStore {
     return this.store.list(prefix);
   }
 
-  private async reported<T>(write: () => Promise<T>): Promise<T> {
+  abortUnfinishedWrites(abandoned: AbandonedWrite): Promise<number> {
+    return this.store.abortUnfinishedWrites(abandoned);
+  }
+
+  /**
+   * Runs a write; a failure that is not its source's (the client's stream, which has then failed
+   * itself) is the store's, whatever the store called it.
+   */
+  private async reported<T>(write: () => Promise<T>, source?: Readable): Promise<T> {
     let result: T;
     try {
       result = await write();
     } catch (error) {
-      if (error instanceof StorageFailure) {
-        this.logger.error({ err: error.cause, operation: error.operation }, error.message);
-        this.failing ??= { since: new Date(), cause: error.cause.message };
+      const failure =
+        error instanceof StorageFailure || (source && source.errored) || !(error instanceof Error)
+          ? error
+          : new StorageFailure(source ? 'write an upload' : 'keep an upload', error);
+      if (failure instanceof StorageFailure) {
+        this.logger.error({ err: failure.cause, operation: failure.operation }, failure.message);
+        this.failing ??= { since: new Date(), cause: failure.cause.message };
       }
-      throw error;
+      throw failure;
     }
     if (this.failing) {
       this.logger.info({ since: this.failing.since }, 'storage writes work again');

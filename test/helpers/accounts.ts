@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { postJson } from './http';
-import type { TestApp } from './test-app';
+import type { Reachable } from './test-app';
 
 export const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
@@ -12,7 +12,7 @@ export interface TestUser {
 
 /** Registers and signs in through the spec-001 door, the way a legacy client would. */
 export async function signUp(
-  app: TestApp,
+  app: Reachable,
   userName = `user_${randomBytes(4).toString('hex')}`,
 ): Promise<TestUser> {
   const password = `pw-${userName}`;

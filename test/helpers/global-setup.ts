@@ -7,11 +7,13 @@ import { Client } from 'pg';
 import { openDatabase } from '../../src/db/data-source';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { createLogger } from '../../src/logger';
+import { startCeph } from './ceph';
 import { databaseUrl, testEnvironment } from './environment';
 
 export interface SuiteServices {
   stopEmbedded?: () => Promise<void>;
   embeddedDir?: string;
+  stopCeph?: () => Promise<void>;
 }
 
 declare global {
@@ -34,13 +36,21 @@ async function assertRedisReachable(url: string): Promise<void> {
 }
 
 /**
- * Runs once per `jest` run: checks Redis, finds Postgres (TEST_DATABASE_URL, or an embedded server),
- * and migrates a template database that each test file clones.
+ * Runs once per `jest` run: checks Redis, finds Postgres (TEST_DATABASE_URL, or an embedded server)
+ * and S3 (the S3_* settings, or a Ceph RGW started here, except in CI, which must provide them), and
+ * migrates a template database that each test file clones.
  */
 export default async function globalSetup(): Promise<void> {
   await assertRedisReachable(testEnvironment.redisUrl);
   const suite: SuiteServices = {};
   globalThis.picvaultSuite = suite;
+
+  // In CI, missing settings fail the S3 tests by name rather than hide behind a Ceph started here.
+  if (!process.env.S3_ENDPOINT && !process.env.CI) {
+    const ceph = await startCeph();
+    suite.stopCeph = () => ceph.stop();
+    Object.assign(process.env, ceph.env);
+  }
 
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {

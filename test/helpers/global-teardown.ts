@@ -13,4 +13,5 @@ export default async function globalTeardown(): Promise<void> {
   const suite = globalThis.picvaultSuite;
   await suite?.stopEmbedded?.();
   if (suite?.embeddedDir) await rm(suite.embeddedDir, { recursive: true, force: true });
+  await suite?.stopCeph?.();
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import type { TestApp } from './test-app';
+import type { Reachable, TestApp } from './test-app';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   status: number;
@@ -10,7 +10,7 @@ export interface GraphQLResponse<Data = Record<string, unknown>> {
 
 /** POSTs one GraphQL operation as JSON, with a bearer token when given. */
 export async function graphql<Data = Record<string, unknown>>(
-  app: TestApp,
+  app: Reachable,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
@@ -28,7 +28,7 @@ export async function graphql<Data = Record<string, unknown>>(
 
 /** POSTs a legacy JSON body (any object, or a raw string) and returns the status and parsed answer. */
 export async function postJson(
-  app: TestApp,
+  app: Reachable,
   path: string,
   body: unknown,
   headers: Record<string, string> = {},

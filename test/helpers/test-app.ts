@@ -3,18 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { connectRedis } from '../../src/cache/redis';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config, type StorageKind } from '../../src/config';
 import type { RequestContext } from '../../src/context';
 import { openDatabase } from '../../src/db/data-source';
 import { findFreePort } from '../../src/db/embedded-postgres';
 import { createHttpServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
+import { blobStoreOf } from '../../src/storage';
+import type { BlobStore } from '../../src/storage/blob-store';
 import { databaseUrl, testEnvironment } from './environment';
+import { createTestBucket, removeTestBucket, s3Environment } from './s3';
 
 export interface TestAppOptions {
   /** Run with the suite's Redis (the default) or with the in-process fallbacks. */
@@ -25,23 +29,36 @@ export interface TestAppOptions {
   redisUrl?: string;
   /** Where the app's log lines go, parsed; with LOG_LEVEL in `env` to choose which. */
   logs?: Record<string, unknown>[];
+  /** Where the bytes go: local disk (the default), or the suite's S3 in a bucket of the app's own. */
+  storage?: StorageKind;
 }
 
-export interface TestApp {
+/** A running server the HTTP helpers can talk to: a TestApp, or a `node dist/main.js` of a test's own. */
+export interface Reachable {
   url: string;
+}
+
+export interface TestApp extends Reachable {
   config: Config;
   dataSource: DataSource;
   redis: Redis | null;
   dataDir: string;
+  /** The app's store as a second client of it sees it: what is kept, for assertions. */
+  store: BlobStore;
+  /** With STORAGE=s3: the app's bucket, and a client of the suite's S3 to look into it. */
+  s3: { bucket: string; client: S3Client } | null;
   /** Resolves once the app's background removals of unreferenced bytes have finished. */
   settled(): Promise<void>;
   /** Runs the app's periodic upkeep now (storage sweep, expired sessions). */
   maintain(): Promise<void>;
-  /** Stops the server and removes its database, Redis keys and files. */
+  /** Stops the server, the app and its pool, and keeps its database, Redis keys, files and bucket. */
+  stop(): Promise<void>;
+  /** Stops the server (unless stopped) and removes its database, Redis keys, files and bucket. */
   close(): Promise<void>;
 }
 
-async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the suite's Postgres server as its administrator. */
+export async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   const admin = new Client({ connectionString: testEnvironment.adminDatabaseUrl });
   await admin.connect();
   try {
@@ -51,7 +68,8 @@ async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+/** Deletes every Redis key under `prefix`, of the suite's Redis unless another is named. */
+export async function deleteKeys(prefix: string, redisUrl = testEnvironment.redisUrl): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
@@ -88,6 +106,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const prefix = `picvault-test:${id}:`;
   const useRedis = options.redis ?? true;
   const redisUrl = options.redisUrl ?? testEnvironment.redisUrl;
+  const s3 = options.storage === 's3' ? await createTestBucket() : null;
+  const secret = randomBytes(32).toString('hex');
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     PUBLIC_URL: url,
@@ -95,7 +115,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOGIN_IP_LIMIT: '1000000',
     REGISTER_IP_LIMIT: '1000000',
     COUNT_LIMIT_PER_MINUTE: '1000000',
+    ...(s3 && {
+      ...s3Environment(),
+      STORAGE: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_PART_BYTES: String(5 * 1024 ** 2),
+    }),
     ...options.env,
+    SECRET: secret,
     PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl(testEnvironment.adminDatabaseUrl, database),
@@ -114,10 +141,22 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger,
     dataSource,
     redis,
-    secret: randomBytes(32).toString('hex'),
+    secret,
   });
+  // An owner of no process: whatever the tests write through it the app's sweeps take for abandoned.
+  const store = blobStoreOf(config.STORAGE, config, 'ffffffffffffffff');
   const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
   await listen(server, port);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await app.stop();
+    await dataSource.destroy();
+    redis?.disconnect();
+  };
 
   return {
     url,
@@ -125,19 +164,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataSource,
     redis,
     dataDir,
+    store,
+    s3,
     settled: () => app.settled(),
     maintain: () => app.maintain(),
+    stop,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await app.stop();
-      await dataSource.destroy();
-      if (redis) {
-        redis.disconnect();
-        await deleteKeys(redisUrl, prefix);
-      }
+      await stop();
+      if (redis) await deleteKeys(prefix, redisUrl);
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       await rm(dataDir, { recursive: true, force: true });
+      await store.destroy();
+      if (s3) await removeTestBucket(s3.client, s3.bucket);
     },
   };
 }

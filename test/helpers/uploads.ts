@@ -1,7 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { GraphQLResponse } from './http';
-import type { TestApp } from './test-app';
+import type { Reachable, TestApp } from './test-app';
 
 export const FILE_FIELDS = `id name folderPath path size md5 sha256 contentType width height downloadCount download { url expiresAt }`;
 
@@ -72,7 +74,7 @@ export type UploadAnswer = GraphQLResponse<{
 
 /** Sends `uploadFile` as a browser would, with the preflight header Apollo's CSRF prevention wants. */
 export async function uploadFile(
-  app: TestApp,
+  app: Reachable,
   token: string | null,
   bytes: Buffer | string,
   options: UploadOptions = {},
@@ -102,16 +104,30 @@ export function uploadCode(answer: UploadAnswer): string {
 }
 
 /**
- * Every file under `blobs/<dir>` of the app's data directory, as relative keys, once the removals the
- * app runs after answering have finished.
+ * Every object under `<dir>/` in the app's store, as keys relative to it, once the removals the app
+ * runs after answering have finished. On disk the folder is read as it is, without a stat per file:
+ * the fuzz tests look after every one of thousands of requests.
  */
 export async function storedObjects(app: TestApp, dir: 'tmp' | 'blobs'): Promise<string[]> {
   await app.settled();
-  const root = path.join(app.dataDir, 'blobs', dir);
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+  if (app.config.STORAGE === 'local') {
+    const root = path.join(app.dataDir, 'blobs', dir);
+    const entries = await readdir(root, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+  }
+  const keys: string[] = [];
+  for await (const object of app.store.list(`${dir}/`)) keys.push(object.key.slice(dir.length + 1));
+  return keys;
+}
+
+/** The bytes of the stored object `key` (`blobs/…`), read from the app's store. */
+export async function storedBytes(app: TestApp, key: string): Promise<Buffer> {
+  const sink = new PassThrough();
+  const collected = buffer(sink);
+  await app.store.writeTo(key, sink);
+  return collected;
 }
 
 /** Counts the rows of a table, for "nothing was kept" assertions. */

@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { fromGlobalId } from '../../src/schema/global-id';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { deleteItem } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
+import { STORAGE_AND_REDIS, STORAGE_KINDS } from '../helpers/s3';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { uploadFile, type UploadedFile } from '../helpers/uploads';
 
@@ -25,17 +24,14 @@ function localId(id: string): string {
 const expiryOf = (nowMs: number) =>
   Math.ceil((Math.floor(nowMs / 1000) * 1000 + 24 * HOUR_MS) / HOUR_MS) * HOUR_MS;
 
-describe.each([
-  ['with Redis', true],
-  ['without Redis', false],
-])('GET /files/<id>/<name> %s', (_label, redis) => {
+describe.each(STORAGE_AND_REDIS)('GET /files/<id>/<name> %s', (_label, variant) => {
   let app: TestApp;
   let alice: TestUser;
   const bytes = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
   let file: UploadedFile;
 
   beforeAll(async () => {
-    app = await startTestApp({ redis });
+    app = await startTestApp(variant);
     alice = await signUp(app);
     file = await upload(bytes, 'data.bin');
   });
@@ -270,10 +266,10 @@ describe.each([
   });
 });
 
-describe('a large download', () => {
+describe.each(STORAGE_KINDS)('a large download from %s', (storage) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ storage });
   });
   afterAll(() => app.close());
 
@@ -322,7 +318,7 @@ describe('a large download', () => {
       'SELECT storage_key FROM blobs WHERE sha256 = $1',
       [digest],
     );
-    await rm(path.join(app.dataDir, 'blobs', key));
+    await app.store.delete(key);
 
     const response = await fetch(url);
     expect(response.status).toBe(404);
@@ -330,5 +326,63 @@ describe('a large download', () => {
     expect(response.headers.get('content-disposition')).toBeNull();
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await response.text()).toBe('No such file');
+  });
+});
+
+describe('GET /files/<id>/<name> with S3_PRESIGN=true', () => {
+  let app: TestApp;
+  let alice: TestUser;
+  beforeAll(async () => {
+    app = await startTestApp({ storage: 's3', env: { S3_PRESIGN: 'true', S3_PRESIGN_SECONDS: '2' } });
+    alice = await signUp(app);
+  });
+  afterAll(() => app.close());
+
+  it('redirects to a short-lived presigned URL of S3 that names and types the file as we would', async () => {
+    const report = randomBytes(3000);
+    const uploaded = await uploadFile(app, alice.token, report, { name: '报告.bin' });
+    const { url } = uploaded.data!.uploadFile.file!.download;
+
+    const redirect = await fetch(url, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('cache-control')).toBe('no-store');
+    const location = redirect.headers.get('location')!;
+    expect(new URL(location).origin).toBe(new URL(process.env.S3_ENDPOINT!).origin);
+    expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('2');
+
+    const direct = await fetch(location);
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('content-type')).toBe('application/octet-stream');
+    expect(direct.headers.get('cache-control')).toBe('private, max-age=0, must-revalidate');
+    expect(direct.headers.get('content-disposition')).toBe(
+      `attachment; filename="__.bin"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.bin`,
+    );
+    expect(Buffer.from(await direct.arrayBuffer())).toEqual(report);
+    const range = await fetch(url, { headers: { range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect(Buffer.from(await range.arrayBuffer())).toEqual(report.subarray(10, 20));
+
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await fetch(location)).status).toBe(403);
+  });
+
+  it('answers HEAD itself, and shows an image inline through the redirect', async () => {
+    const png = tinyPng(2, 2);
+    const uploaded = await uploadFile(app, alice.token, png, { name: 'pic.png' });
+    const { url } = uploaded.data!.uploadFile.file!.download;
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(`"${sha256(png)}"`);
+    const followed = await fetch(url);
+    expect(followed.headers.get('content-type')).toBe('image/png');
+    expect(followed.headers.get('content-disposition')).toMatch(/^inline; filename="pic.png"/);
+    expect(Buffer.from(await followed.arrayBuffer())).toEqual(png);
+  });
+
+  it('still refuses a bad signature with 403, not a redirect', async () => {
+    const uploaded = await uploadFile(app, alice.token, 'secret', { name: 's.txt' });
+    const tampered = new URL(uploaded.data!.uploadFile.file!.download.url);
+    tampered.searchParams.set('sig', 'AAAA');
+    expect((await fetch(tampered, { redirect: 'manual' })).status).toBe(403);
   });
 });

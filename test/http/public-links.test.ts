@@ -3,6 +3,7 @@ import { signUp, type TestUser } from '../helpers/accounts';
 import { deleteItem, uploadFile } from '../helpers/files';
 import { graphql } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
+import { STORAGE_AND_REDIS } from '../helpers/s3';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const SHARE_FILE = `mutation ($id: ID!) { shareFile(input: { fileId: $id }) { share { id url downloadCount } } }`;
@@ -18,14 +19,17 @@ function localId(id: string): string {
   return decoded.localId;
 }
 
-describe.each([
-  ['with Redis', true],
-  ['without Redis', false],
-])('public share URLs %s', (_label, redis) => {
+// Presigned redirects are for the owner's signed URLs: public URLs are still served here, cacheable.
+const WITH_PRESIGN = [
+  'on S3 with S3_PRESIGN=true',
+  { storage: 's3', redis: true, env: { S3_PRESIGN: 'true' } },
+] as const;
+
+describe.each([...STORAGE_AND_REDIS, WITH_PRESIGN])('public share URLs %s', (_label, variant) => {
   let app: TestApp;
   let alice: TestUser;
   beforeAll(async () => {
-    app = await startTestApp({ redis });
+    app = await startTestApp(variant);
     alice = await signUp(app);
   });
   afterAll(() => app.close());

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { databaseUrlOf } from '../../src/db/data-source';
@@ -8,12 +8,14 @@ import { BlobService } from '../../src/services/blob.service';
 import { LocalBlobStore } from '../../src/storage/local.storage';
 import { signUp, type TestUser } from '../helpers/accounts';
 import { tinyPng } from '../helpers/images';
+import { STORAGE_KINDS, unfinishedUploads } from '../helpers/s3';
 import { openRawPost, postEndlessBody, type GraphQLResponse } from '../helpers/http';
 import { backgroundContext, startTestApp, type TestApp } from '../helpers/test-app';
 import {
   countRows,
   encodeForm,
   formAroundFile,
+  storedBytes,
   storedObjects,
   uploadCode,
   uploadFile,
@@ -34,11 +36,15 @@ async function blobRows(app: TestApp) {
   );
 }
 
+/** Uploads the app's store has begun and not finished: multipart uploads on S3, none on disk. */
+const unfinished = (app: TestApp) => (app.s3 ? unfinishedUploads(app.s3.client, app.s3.bucket) : []);
+
 async function expectNothingKept(app: TestApp) {
   expect(await countRows(app, 'blobs')).toBe(0);
   expect(await countRows(app, 'nodes')).toBe(0);
   expect(await storedObjects(app, 'tmp')).toEqual([]);
   expect(await storedObjects(app, 'blobs')).toEqual([]);
+  expect(await unfinished(app)).toEqual([]);
 }
 
 /** The file an upload answered, once sure it succeeded. */
@@ -60,20 +66,20 @@ async function removeAllFiles(app: TestApp) {
   await app.dataSource.query(`DELETE FROM nodes`);
   await app.dataSource.query(`DELETE FROM blobs`);
   for (const dir of ['tmp', 'blobs'] as const) {
-    await rm(path.join(app.dataDir, 'blobs', dir), { recursive: true });
-    await mkdir(path.join(app.dataDir, 'blobs', dir));
+    for (const key of await storedObjects(app, dir)) await app.store.delete(`${dir}/${key}`);
   }
 }
 
 describe.each([
-  ['with Redis', true],
-  ['without Redis', false],
-])('uploadFile %s', (_label, redis) => {
+  ['on local disk, with Redis', 'local', true],
+  ['on local disk, without Redis', 'local', false],
+  ['on S3, with Redis', 's3', true],
+] as const)('uploadFile %s', (_label, storage, redis) => {
   let app: TestApp;
   let alice: TestUser;
   let bob: TestUser;
   beforeAll(async () => {
-    app = await startTestApp({ redis });
+    app = await startTestApp({ redis, storage });
     alice = await signUp(app);
     bob = await signUp(app);
   });
@@ -103,7 +109,7 @@ describe.each([
       downloadCount: 0,
     });
     const [stored] = await storedObjects(app, 'blobs');
-    expect(await readFile(path.join(app.dataDir, 'blobs', 'blobs', stored))).toEqual(png);
+    expect(await storedBytes(app, `blobs/${stored}`)).toEqual(png);
     expect(await storedObjects(app, 'tmp')).toEqual([]);
   });
 
@@ -269,13 +275,14 @@ describe.each([
   });
 });
 
-describe('uploadFile limits and races', () => {
-  const LIMIT = 1024 * 1024;
+describe.each(STORAGE_KINDS)('uploadFile limits and races on %s', (storage) => {
+  // Over one S3 part (5 MiB in tests), so that a cut upload has a multipart upload to abort.
+  const LIMIT = 6 * 1024 * 1024;
   let app: TestApp;
   let alice: TestUser;
   let bob: TestUser;
   beforeAll(async () => {
-    app = await startTestApp({ env: { MAX_UPLOAD_BYTES: String(LIMIT) } });
+    app = await startTestApp({ storage, env: { MAX_UPLOAD_BYTES: String(LIMIT) } });
     alice = await signUp(app);
     bob = await signUp(app);
   });
@@ -378,15 +385,40 @@ describe('uploadFile limits and races', () => {
       authorization: `Bearer ${alice.token}`,
       'apollo-require-preflight': 'true',
     });
-    await request.write(body.subarray(0, body.length / 2));
-    await eventually(async () => expect(await storedObjects(app, 'tmp')).toHaveLength(1));
+    await request.write(body.subarray(0, body.length * 0.95));
+    // A file on disk, or a multipart upload with its first part sent.
+    await eventually(async () =>
+      expect([...(await storedObjects(app, 'tmp')), ...(await unfinished(app))]).toHaveLength(1),
+    );
     request.socket.destroy();
 
     await eventually(async () => expect(await storedObjects(app, 'tmp')).toEqual([]));
-    expect(await countRows(app, 'blobs')).toBe(0);
-    expect(await countRows(app, 'nodes')).toBe(0);
-    expect(await storedObjects(app, 'blobs')).toEqual([]);
+    await eventually(async () => expect(await unfinished(app)).toEqual([]));
+    await expectNothingKept(app);
   });
+
+  it('aborts the multipart upload and keeps nothing when the bytes pass the limit mid-part', async () => {
+    const answer = await uploadFile(app, alice.token, randomBytes(LIMIT + 3 * 1024 * 1024));
+    expectRefused(answer, 'PAYLOAD_TOO_LARGE');
+    await eventually(async () => expect(await unfinished(app)).toEqual([]));
+    await expectNothingKept(app);
+  });
+
+  it('removes bytes that were stored whole when their md5 is not the declared one', async () => {
+    const answer = await uploadFile(app, alice.token, randomBytes(LIMIT), { md5: hex('md5', 'other') });
+    expectRefused(answer, 'CONTENT_MISMATCH');
+    await expectNothingKept(app);
+  });
+});
+
+describe('the sweeper on local disk', () => {
+  let app: TestApp;
+  let alice: TestUser;
+  beforeAll(async () => {
+    app = await startTestApp();
+    alice = await signUp(app);
+  });
+  afterAll(() => app.close());
 
   it('sweeps temporary objects older than an hour and stored objects no blob points at', async () => {
     expect(uploadCode(await uploadFile(app, alice.token, 'referenced, and old'))).toBe('OK');
@@ -414,7 +446,7 @@ describe('uploadFile limits and races', () => {
     const lease = await ProcessLease.acquire(databaseUrlOf(app.dataSource), context.log);
     try {
       const sweeper = new BlobService(new LocalBlobStore(root, lease.owner), lease);
-      expect(await sweeper.sweep(context, context.log)).toEqual({ temporary: 1, orphaned: 1 });
+      expect(await sweeper.sweep(context, context.log)).toEqual({ temporary: 1, unfinished: 0, orphaned: 1 });
     } finally {
       await lease.release();
     }
@@ -440,10 +472,12 @@ describe('uploadFile limits and races', () => {
     await dying.release();
     try {
       const sweeper = new BlobService(new LocalBlobStore(root, sweeping.owner), sweeping);
-      expect(await sweeper.sweepTemporary(context.log)).toBe(1);
-      expect((await storedObjects(app, 'tmp')).map((key) => `tmp/${key}`).sort()).toEqual(
-        [ofLiving.key, ofSweeper.key].sort(),
-      );
+      await sweeper.sweepTemporary(context.log);
+      const left = (await storedObjects(app, 'tmp')).map((key) => `tmp/${key}`);
+      expect([ofLiving.key, ofDying.key, ofSweeper.key].filter((key) => left.includes(key))).toEqual([
+        ofLiving.key,
+        ofSweeper.key,
+      ]);
       expect(ofDying.key).toMatch(new RegExp(`^tmp/${dying.owner}-`));
     } finally {
       await Promise.all([sweeping.release(), living.release()]);

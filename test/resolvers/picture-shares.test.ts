@@ -3,6 +3,7 @@ import { signUp } from '../helpers/accounts';
 import { deleteItem, uploadFile } from '../helpers/files';
 import { graphql, type GraphQLResponse } from '../helpers/http';
 import { tinyPng } from '../helpers/images';
+import { STORAGE_AND_REDIS } from '../helpers/s3';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import type { UserError } from '../helpers/uploads';
 import { withNodeDeletedMidway } from '../helpers/wait';
@@ -86,13 +87,10 @@ function expectUserError(
   }
 }
 
-describe.each([
-  ['with Redis', true],
-  ['without Redis', false],
-])('picture shares %s', (_label, redis) => {
+describe.each(STORAGE_AND_REDIS)('picture shares %s', (_label, variant) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ redis });
+    app = await startTestApp(variant);
   });
   afterAll(() => app.close());
 

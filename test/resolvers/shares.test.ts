@@ -2,6 +2,7 @@ import { fromGlobalId, IdType, toGlobalId } from '../../src/schema/global-id';
 import { signUp } from '../helpers/accounts';
 import { deleteItem, uploadFile } from '../helpers/files';
 import { graphql, type GraphQLResponse } from '../helpers/http';
+import { STORAGE_AND_REDIS } from '../helpers/s3';
 import { statementsDuring } from '../helpers/statements';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import type { UserError } from '../helpers/uploads';
@@ -100,13 +101,10 @@ function expectUserError(
   }
 }
 
-describe.each([
-  ['with Redis', true],
-  ['without Redis', false],
-])('public file shares %s', (_label, redis) => {
+describe.each(STORAGE_AND_REDIS)('public file shares %s', (_label, variant) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ redis });
+    app = await startTestApp(variant);
   });
   afterAll(() => app.close());
 

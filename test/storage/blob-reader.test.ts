@@ -1,22 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { BlobReader } from '../../src/storage/blob-reader';
-import { MissingObjectError, type ByteRange } from '../../src/storage/blob-store';
-import { LocalBlobStore } from '../../src/storage/local.storage';
+import { MissingObjectError, type BlobStore, type ByteRange } from '../../src/storage/blob-store';
+import { STORAGE_KINDS } from '../helpers/s3';
+import { testStore, type TestStore } from '../helpers/stores';
 
-let root: string;
-let store: LocalBlobStore;
-
-beforeEach(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'picvault-reader-'));
-  store = new LocalBlobStore(root, '00c0ffee00c0ffee');
-  await store.init();
-});
-afterEach(() => rm(root, { recursive: true, force: true }));
+let tested: TestStore;
+let store: BlobStore;
 
 async function stored(bytes: Buffer): Promise<string> {
   const temporary = await store.writeTemporary(Readable.from([bytes]));
@@ -30,10 +21,16 @@ async function read(reader: BlobReader, key: string, size: number, range?: ByteR
   return collected;
 }
 
-/** Removes the object's file behind the reader's back: only a copy in memory can still answer. */
-const removeFile = (key: string) => unlink(path.join(root, key));
+/** Removes the object behind the reader's back: only a copy in memory can still answer. */
+const removeFile = (key: string) => store.delete(key);
 
-describe('BlobReader', () => {
+describe.each(STORAGE_KINDS)('BlobReader on %s', (kind) => {
+  beforeEach(async () => {
+    tested = await testStore(kind);
+    store = tested.store;
+  });
+  afterEach(() => tested.remove());
+
   it('keeps a small object in memory once read, whole or by range', async () => {
     const bytes = randomBytes(3000);
     const key = await stored(bytes);

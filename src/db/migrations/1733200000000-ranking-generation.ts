@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * back with older saved data); a copy built at another generation is not trusted. It lives here, not
  * in Redis, so that it survives whatever happens to Redis.
  */
-export class RankingGeneration1733100000000 implements MigrationInterface {
-  name = 'RankingGeneration1733100000000';
+export class RankingGeneration1733200000000 implements MigrationInterface {
+  name = 'RankingGeneration1733200000000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`
