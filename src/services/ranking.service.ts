@@ -23,12 +23,15 @@ export const RANKING: Ordering = {
   ],
 };
 
-/** A page of the ranking as Redis holds it: share ids in order. */
-export interface RankedIds {
-  ids: string[];
+/** A page of the ranking as Redis orders it: the shares' rows, in order. */
+export interface RankedPage<Row> {
+  rows: Row[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
+
+/** The rows of the shares with these ids that exist; a missing id is a share that is gone. */
+export type RankedRows<Row> = (ids: string[]) => Promise<Map<string, Row>>;
 
 /** What places a share in the ranking; `created_us` is its creation time in µs, exactly as stored. */
 export interface RankedShare {
@@ -117,10 +120,12 @@ const memberOf = (share: Pick<RankedShare, 'id' | 'created_us'>) =>
   `${share.created_us.padStart(17, '0')}:${share.id}`;
 const shareIdOf = (member: string) => member.slice(member.indexOf(':') + 1);
 
-/** Which generation Postgres is at, and which of some shares still exist: one round trip. */
-const GENERATION_AND_SHARES = `
-  SELECT (SELECT generation::text FROM ranking_generation) AS generation,
-         array(SELECT id::text FROM shares WHERE id = ANY($1::uuid[])) AS ids`;
+/**
+ * How long a process goes by the generation it last read. A set that stopped being trusted is also
+ * dropped from Redis at once; this bounds how long a process could still take a copy made before
+ * that for current, and saves every ranking read a round trip to Postgres.
+ */
+const GENERATION_TTL_MS = 1_000;
 
 /**
  * The download ranking of public shares. Postgres holds the counts; with Redis the order is also kept
@@ -135,20 +140,26 @@ const GENERATION_AND_SHARES = `
 export class RankingService {
   /** Writes to Redis: requests that commit a count do not wait for them. */
   private readonly writes = new BackgroundWork();
+  private knownGeneration: { value: Promise<string>; readAt: number } | null = null;
 
   constructor(private readonly redis: Redis | null) {}
 
   /**
-   * A page of the ranking from Redis: the first page, or the page after a cursor whose share still
-   * stands where the cursor saw it. Null when Redis cannot answer exactly (no Redis, a failure, a
-   * share that moved or went, or a page before a cursor): Postgres' ranking index answers then.
+   * A page of the ranking from Redis, with each share's row as `load` finds it: the first page, or the
+   * page after a cursor whose share still stands where the cursor saw it. Null when Redis cannot
+   * answer exactly (no Redis, a failure, a share that moved or went, or a page before a cursor):
+   * Postgres' ranking index answers then.
    */
-  async page(context: RequestContext, request: PageRequest): Promise<RankedIds | null> {
+  async page<Row>(
+    context: RequestContext,
+    request: PageRequest,
+    load: RankedRows<Row>,
+  ): Promise<RankedPage<Row> | null> {
     if (!this.redis || given(request.last) || given(request.before)) return null;
     // A cursor that is not the ranking's is the client's mistake, not a reason to ask Postgres.
     const after = !given(request.after) ? null : cursorValues(RANKING, request.after);
     try {
-      return await this.pageFromRedis(context, this.redis, request.first ?? DEFAULT_PAGE_SIZE, after);
+      return await this.pageFromRedis(context, this.redis, request.first ?? DEFAULT_PAGE_SIZE, after, load);
     } catch (error) {
       context.log.debug({ err: error }, 'ranking read from Redis failed; answering from Postgres');
       return null;
@@ -201,6 +212,7 @@ export class RankingService {
    * when the connection to Redis comes back, and for a write that failed.
    */
   async distrust(context: RequestContext): Promise<void> {
+    this.knownGeneration = null;
     await context.manager.query(`UPDATE ranking_generation SET generation = generation + 1`);
     await this.redis?.del(SORTED_SET).catch(() => undefined);
   }
@@ -227,22 +239,28 @@ export class RankingService {
     });
   }
 
-  private async generation(context: RequestContext): Promise<string> {
-    const [{ generation }] = await runPrepared<{ generation: string }>(
+  /** The generation of a trustworthy set, as Postgres said at most GENERATION_TTL_MS ago. */
+  private generation(context: RequestContext): Promise<string> {
+    const known = this.knownGeneration;
+    if (known && Date.now() - known.readAt < GENERATION_TTL_MS) return known.value;
+    const value = runPrepared<{ generation: string }>(
       context.manager,
       `SELECT generation::text AS generation FROM ranking_generation`,
       [],
-    );
-    return generation;
+    ).then(([row]) => row.generation);
+    this.knownGeneration = { value, readAt: Date.now() };
+    value.catch(() => (this.knownGeneration = null));
+    return value;
   }
 
   /** Null when Redis cannot answer this page exactly (see `page`). */
-  private async pageFromRedis(
+  private async pageFromRedis<Row>(
     context: RequestContext,
     redis: Redis,
     size: number,
     after: string[] | null,
-  ): Promise<RankedIds | null> {
+    load: RankedRows<Row>,
+  ): Promise<RankedPage<Row> | null> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const start = after === null ? 0 : await this.rankAfter(redis, after);
       if (start === null) return null;
@@ -254,26 +272,21 @@ export class RankingService {
         if (!(await this.rebuild(context, redis))) return null;
         continue;
       }
-      const ranked = members.filter((member) => member !== COMPLETE);
-      const ids = ranked.map(shareIdOf);
-      const [state] = await runPrepared<{ generation: string; ids: string[] }>(
-        context.manager,
-        GENERATION_AND_SHARES,
-        [ids],
-      );
-      if (built !== state.generation) {
+      if (built !== (await this.generation(context))) {
         await redis.del(SORTED_SET);
         continue;
       }
-      const existing = new Set(state.ids);
+      const ranked = members.filter((member) => member !== COMPLETE);
+      const rows = await load(ranked.map(shareIdOf));
       // A removal that overtook a late count can leave a share that no longer exists: drop it.
-      const stale = ranked.filter((member) => !existing.has(shareIdOf(member)));
+      const stale = ranked.filter((member) => !rows.has(shareIdOf(member)));
       if (stale.length) {
         await redis.zrem(SORTED_SET, ...stale);
         continue;
       }
+      const ids = ranked.map(shareIdOf);
       return {
-        ids: ids.slice(0, size),
+        rows: ids.slice(0, size).map((id) => rows.get(id)!),
         hasNextPage: ids.length > size,
         hasPreviousPage: after !== null,
       };

@@ -174,22 +174,21 @@ export class ShareService {
    * can answer (RankingService), else from the ranking index in Postgres.
    */
   async downloadRanking(context: RequestContext, page: PageRequest): Promise<Listing<SharedFile>> {
-    const ranked = await this.ranking.page(context, page);
+    const ranked = await this.ranking.page(context, page, async (ids) => {
+      const rows = await runPrepared<SharedFileRow & Record<string, unknown>>(
+        context.manager,
+        `SELECT ${SHARED_FILE_COLUMNS}, ${keyColumnsOf(RANKING)} ${SHARED_FILE_FROM} WHERE s.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      return new Map(rows.map((row) => [row.id, row]));
+    });
     if (!ranked) {
       const listing = await this.listWhere(context, RANKING, page, new SqlParameters(), 'true');
       return { ...listing, totalCount: () => this.ranking.count(context) };
     }
-    const rows = await runPrepared<SharedFileRow & Record<string, unknown>>(
-      context.manager,
-      `SELECT ${SHARED_FILE_COLUMNS}, ${keyColumnsOf(RANKING)} ${SHARED_FILE_FROM} WHERE s.id = ANY($1::uuid[])`,
-      [ranked.ids],
-    );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    // A share deleted since the ranking was read is left out rather than shown gone.
-    const found = ranked.ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     return {
-      items: found.map(toSharedFile),
-      cursors: found.map((row) => cursorOfRow(RANKING, row)),
+      items: ranked.rows.map(toSharedFile),
+      cursors: ranked.rows.map((row) => cursorOfRow(RANKING, row)),
       hasNextPage: ranked.hasNextPage,
       hasPreviousPage: ranked.hasPreviousPage,
       totalCount: () => this.ranking.count(context),

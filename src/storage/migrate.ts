@@ -193,7 +193,10 @@ async function migrate(config: Config, from: StorageKind, to: StorageKind, log: 
     // Its copies are written as a live process's, so no server's sweep takes one in flight for a leftover.
     const lease = await ProcessLease.acquire(databaseUrl, log);
     shutdown.add('process lease', () => lease.release());
-    const [source, target] = [blobStoreOf(from, config, lease.owner), blobStoreOf(to, config, lease.owner)];
+    const [source, target] = await Promise.all([
+      blobStoreOf(from, config, lease.owner),
+      blobStoreOf(to, config, lease.owner),
+    ]);
     for (const store of [source, target]) {
       await store.init();
       shutdown.add(store.location, () => store.destroy());

@@ -144,7 +144,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     secret,
   });
   // An owner of no process: whatever the tests write through it the app's sweeps take for abandoned.
-  const store = blobStoreOf(config.STORAGE, config, 'ffffffffffffffff');
+  const store = await blobStoreOf(config.STORAGE, config, 'ffffffffffffffff');
   const server = createHttpServer(app.express, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
   await listen(server, port);
   let stopped = false;
