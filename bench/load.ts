@@ -20,7 +20,8 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-function percentile(sorted: number[], fraction: number): number {
+/** The value below which `fraction` of the sorted values lie (nearest rank); NaN for none. */
+export function percentile(sorted: number[], fraction: number): number {
   if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
 }

@@ -106,6 +106,12 @@ export async function workerPids(pid: number): Promise<number[]> {
   return children.split(' ').filter(Boolean).map(Number);
 }
 
+/** The RSS of every process that serves: a cluster primary's workers, or the server itself without them. */
+export async function servingRss(server: ChildServer): Promise<number[]> {
+  const workers = await workerPids(server.pid);
+  return Promise.all((workers.length ? workers : [server.pid]).map(residentBytes));
+}
+
 /**
  * Samples a process's RSS every `intervalMs` while `work` runs; returns the RSS before, the peak, and
  * the CPU time the process spent meanwhile (which, unlike wall time, other load barely moves).

@@ -2,25 +2,24 @@
  * The request path (issue 13): many small requests at 32 connections with autocannon, each against a
  * bare Node server measured in the same run, the way an image host is used all day.
  */
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { startBaselineServer } from './baseline';
 import type { Cleanups } from './cleanups';
-import { requestJson } from './http-client';
+import { imageHostAccount, uploadSharedPicture } from './fixtures';
 import {
   createDatabase,
   graphql,
-  graphqlUpload,
   redisPrefix,
   startPicvault,
   temporaryDirectory,
   type FileInMemory,
 } from './picvault';
 import { noisyPng } from './png';
-import { residentBytes, workerPids, type ChildServer } from './processes';
+import { percentile } from './load';
+import { servingRss, type ChildServer } from './processes';
 import { belowCheck, section, type Row } from './report';
 
 const CONNECTIONS = 32;
@@ -122,11 +121,6 @@ async function load(base: string, request: Request, count: number): Promise<Meas
   };
 }
 
-/** The value below which `share` of the sorted values lie (nearest rank). */
-function percentile(sorted: number[], share: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] : 0;
-}
-
 interface Comparison {
   figure: string;
   picvault: Request;
@@ -170,80 +164,8 @@ interface Fixture {
   large: { pictureUrl: string; signedUrl: string };
 }
 
-const UPLOAD_FILE = {
-  field: 'uploadFile',
-  query: `mutation ($input: UploadFileInput!) {
-    uploadFile(input: $input) { file { id md5 download { url } } userErrors { code message } }
-  }`,
-};
-
-async function uploadPicture(server: ChildServer, session: string, picture: FileInMemory) {
-  const { answer, payload } = await graphqlUpload<{
-    file: { id: string; md5: string; download: { url: string } } | null;
-  }>(server, session, UPLOAD_FILE, { name: picture.name }, picture);
-  if (!payload?.file) throw new Error(`uploadFile failed: ${JSON.stringify(answer.body).slice(0, 300)}`);
-  const { sharePicture } = await graphql<{ sharePicture: { pictureShare: { url: string } | null } }>(
-    server,
-    `
-      mutation ($id: ID!) {
-        sharePicture(input: { fileId: $id }) {
-          pictureShare {
-            url
-          }
-        }
-      }
-    `,
-    { id: payload.file.id },
-    session,
-  );
-  const { shareFile } = await graphql<{ shareFile: { share: { url: string } | null } }>(
-    server,
-    `
-      mutation ($id: ID!) {
-        shareFile(input: { fileId: $id }) {
-          share {
-            url
-          }
-        }
-      }
-    `,
-    { id: payload.file.id },
-    session,
-  );
-  if (!sharePicture.pictureShare || !shareFile.share) throw new Error('sharing the picture failed');
-  return {
-    md5: payload.file.md5,
-    pictureUrl: sharePicture.pictureShare.url,
-    shareUrl: shareFile.share.url,
-    signedUrl: payload.file.download.url,
-  };
-}
-
 async function prepare(server: ChildServer, pictures: FileInMemory[]): Promise<Fixture> {
-  const userName = 'bench_reader';
-  // The spec-001 clients register and sign in with the md5 of the password, as their web client does.
-  const pwd = createHash('md5').update('bench-reader-password').digest('hex');
-  const registered = await requestJson(`${server.url}/api/reg`, {
-    body: { userName, nickName: userName, firstPwd: pwd },
-  });
-  if ((registered.body as { code?: number }).code !== 0) {
-    throw new Error(`/api/reg failed: ${JSON.stringify(registered.body)}`);
-  }
-  const login = await requestJson(`${server.url}/api/login`, { body: { user: userName, pwd } });
-  const imageHostToken = (login.body as { token?: string }).token;
-  if (!imageHostToken) throw new Error(`/api/login failed: ${JSON.stringify(login.body)}`);
-  const { login: session } = await graphql<{ login: { token: string | null } }>(
-    server,
-    `
-      mutation ($input: LoginInput!) {
-        login(input: $input) {
-          token
-        }
-      }
-    `,
-    { input: { userName, passwordMd5: pwd } },
-  );
-  if (!session.token) throw new Error('GraphQL login failed');
+  const account = await imageHostAccount(server, 'bench_reader');
   const { createApiToken } = await graphql<{ createApiToken: { token: string | null } }>(
     server,
     `
@@ -254,17 +176,17 @@ async function prepare(server: ChildServer, pictures: FileInMemory[]): Promise<F
       }
     `,
     {},
-    session.token,
+    account.session,
   );
   if (!createApiToken.token) throw new Error('createApiToken failed');
   const [small, large] = [
-    await uploadPicture(server, session.token, pictures[0]),
-    await uploadPicture(server, session.token, pictures[1]),
+    await uploadSharedPicture(server, account.session, pictures[0]),
+    await uploadSharedPicture(server, account.session, pictures[1]),
   ];
   return {
-    session: session.token,
-    userName,
-    imageHostToken,
+    session: account.session,
+    userName: account.userName,
+    imageHostToken: account.imageHostToken,
     apiToken: createApiToken.token,
     small,
     large: { pictureUrl: large.pictureUrl, signedUrl: large.signedUrl },
@@ -393,12 +315,6 @@ function comparisons(fixture: Fixture): Comparison[] {
       bare: bareJson,
     },
   ];
-}
-
-/** The RSS of every process that serves: the primary's workers, or the server itself without them. */
-async function servingRss(server: ChildServer): Promise<number[]> {
-  const workers = await workerPids(server.pid);
-  return Promise.all((workers.length ? workers : [server.pid]).map(residentBytes));
 }
 
 export async function requestFigures(cleanups: Cleanups, log: (line: string) => void): Promise<Row[]> {
