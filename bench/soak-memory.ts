@@ -62,6 +62,8 @@ export interface MemoryVerdict {
   /** The most the last quarter's peak may be. */
   limit: number;
   grew: boolean;
+  /** The peak of each tenth of the run: the shape of the curve. */
+  tenths: number[];
 }
 
 const peak = (samples: Sample[]) => Math.max(0, ...samples.map((sample) => sample.bytes));
@@ -83,5 +85,6 @@ export function judgeMemory(samples: Sample[], seconds: number): MemoryVerdict {
     lastQuarterMax,
     limit,
     grew: lastQuarterMax > limit,
+    tenths: Array.from({ length: 10 }, (_, tenth) => peak(between(tenth / 10, (tenth + 1) / 10))),
   };
 }

@@ -338,12 +338,17 @@ export const OPERATIONS: Operation[] = [
  */
 const MOST_OWN_FILES = 20;
 
-/** The next operation, drawn by weight among those possible for the connection. */
+/** SOAK_ONLY: a pattern of the kinds to run (others are left out), to find which one misbehaves. */
+const only = new RegExp(process.env.SOAK_ONLY ?? '', 'i');
+const chosen = OPERATIONS.filter((operation) => only.test(operation.kind));
+
+/** The next operation, drawn by weight among those chosen and possible for the connection. */
 export function nextOperation(connection: Connection): Operation {
-  const full = connection.ownFiles.length >= MOST_OWN_FILES;
-  const candidates = OPERATIONS.filter(
-    (operation) => (!full || operation.removes) && (operation.possible?.(connection) ?? true),
-  );
+  const possible = chosen.filter((operation) => operation.possible?.(connection) ?? true);
+  const removing = possible.filter((operation) => operation.removes);
+  // Without a delete among the chosen kinds (SOAK_ONLY), files pile up as they would.
+  const candidates = connection.ownFiles.length >= MOST_OWN_FILES && removing.length ? removing : possible;
+  if (!candidates.length) throw new Error(`SOAK_ONLY=${only.source} leaves nothing to run`);
   const total = candidates.reduce((sum, operation) => sum + operation.weight, 0);
   let draw = randomInt(total);
   for (const operation of candidates) {

@@ -80,6 +80,10 @@ function memoryRows(memory: MemoryVerdict): Row[] {
     { figure: 'RSS at end', result: formatMegabytes(memory.end) },
     { figure: 'RSS max', result: formatMegabytes(memory.max) },
     {
+      figure: 'RSS peak of each tenth of the run',
+      result: memory.tenths.map((bytes) => (bytes / 1e6).toFixed(0)).join(' ') + ' MB',
+    },
+    {
       figure: 'RSS peak, 2nd quarter → last quarter',
       result: `${formatMegabytes(memory.secondQuarterMax)} → ${formatMegabytes(memory.lastQuarterMax)}`,
       check: `${memory.grew ? 'FAIL' : 'PASS'} ≤ ${formatMegabytes(memory.limit)} (+20% + 30 MB)`,
