@@ -26,3 +26,31 @@ export class Cleanups {
     }
   }
 }
+
+/**
+ * Runs `work` with a Cleanups that is run when it ends, however it ends, and on Ctrl-C, SIGTERM or
+ * once `watchdogMs` have passed, which also end the process.
+ */
+export async function withCleanups<T>(
+  watchdogMs: number,
+  log: (line: string) => void,
+  work: (cleanups: Cleanups) => Promise<T>,
+): Promise<T> {
+  const cleanups = new Cleanups();
+  const abort = (why: string, status: number) => {
+    log(`${why}: cleaning up`);
+    void cleanups.runAll().finally(() => process.exit(status));
+  };
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  const watchdog = setTimeout(
+    () => abort(`still running after ${Math.round(watchdogMs / 60_000)} minutes`, 1),
+    watchdogMs,
+  );
+  try {
+    return await work(cleanups);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanups.runAll();
+  }
+}

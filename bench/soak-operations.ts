@@ -5,9 +5,8 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import type http from 'node:http';
-import type { SharedPicture } from './fixtures';
-import { UPLOAD_FILE, type ImageHostAccount } from './fixtures';
-import { assertAnswer, multipartWithBytes, postStream, requestJson } from './http-client';
+import { UPLOAD_FILE, type ImageHostAccount, type SharedPicture } from './fixtures';
+import { assertAnswer, multipartWithBytes, postStream, requestJson, type JsonResponse } from './http-client';
 import { graphqlUpload, type GraphQLAnswer } from './picvault';
 import type { ChildServer } from './processes';
 
@@ -32,8 +31,10 @@ export interface Connection {
   /** Every account's shared pictures, seeded before the load and never deleted. */
   seeds: SharedPicture[];
   ownFiles: OwnFile[];
+  /** A name no file of any connection has had. */
+  nextName(): string;
   /** The bytes of the next upload: new content or a repeat (which the server stores once). */
-  nextPicture(): { name: string; content: Buffer };
+  nextContent(): Buffer;
 }
 
 export interface Operation {
@@ -50,7 +51,13 @@ const TIMEOUT_MS = 30_000;
 
 const pick = <T>(items: T[]): T => items[randomInt(items.length)];
 
-/** A spec-001 door call with the account's credentials; its answer must be `code: 0`. */
+/** A spec-001 answer must be `code: 0`: the doors answer HTTP 200 to nearly every failure. */
+function assertDoorSuccess(doorPath: string, answer: JsonResponse): void {
+  const code = (answer.body as { code?: unknown } | null)?.code;
+  assertAnswer(answer.status === 200 && code === 0, doorPath, answer);
+}
+
+/** A spec-001 door call with the account's credentials. */
 async function door(connection: Connection, doorPath: string, fields: Record<string, unknown>) {
   const { userName, imageHostToken } = connection.account;
   const answer = await requestJson(`${connection.server.url}${doorPath}`, {
@@ -58,8 +65,7 @@ async function door(connection: Connection, doorPath: string, fields: Record<str
     agent: connection.agent,
     timeoutMs: TIMEOUT_MS,
   });
-  const code = (answer.body as { code?: unknown } | null)?.code;
-  assertAnswer(answer.status === 200 && code === 0, doorPath, answer);
+  assertDoorSuccess(doorPath, answer);
 }
 
 /** A GraphQL operation with the account's session; no error, and no user error in any payload. */
@@ -102,7 +108,7 @@ export const OPERATIONS: Operation[] = [
     kind: 'upload GraphQL uploadFile',
     weight: 7,
     async run(connection) {
-      const picture = connection.nextPicture();
+      const picture = { name: connection.nextName(), content: connection.nextContent() };
       const { answer, payload } = await graphqlUpload<{
         file: { id: string; md5: string; download: { url: string } } | null;
         userErrors: unknown[];
@@ -123,7 +129,7 @@ export const OPERATIONS: Operation[] = [
     kind: 'upload /api/upload (form)',
     weight: 6,
     async run(connection) {
-      const picture = connection.nextPicture();
+      const picture = { name: connection.nextName(), content: connection.nextContent() };
       const { userName, imageHostToken } = connection.account;
       const md5 = createHash('md5').update(picture.content).digest('hex');
       // The token must come before the file part; the server reads the rest while the bytes stream.
@@ -139,11 +145,7 @@ export const OPERATIONS: Operation[] = [
         TIMEOUT_MS,
         connection.agent,
       );
-      assertAnswer(
-        answer.status === 200 && (answer.body as { code?: unknown }).code === 0,
-        '/api/upload',
-        answer,
-      );
+      assertDoorSuccess('/api/upload', answer);
       connection.ownFiles.push({ name: picture.name, md5, shared: false });
     },
   },
@@ -154,7 +156,7 @@ export const OPERATIONS: Operation[] = [
       // Content the account has, or that a live public share holds: both may be copied.
       const source =
         connection.ownFiles.length && randomInt(2) ? pick(connection.ownFiles) : pick(connection.seeds);
-      const name = connection.nextPicture().name;
+      const name = connection.nextName();
       await door(connection, '/api/md5', { md5: source.md5, filename: name });
       connection.ownFiles.push({ name, md5: source.md5, shared: false });
     },

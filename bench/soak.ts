@@ -8,8 +8,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalBlobStore } from '../src/storage/local.storage';
 import { checkInvariants, type InvariantReport } from '../test/helpers/invariants';
-import { Cleanups } from './cleanups';
-import { imageHostAccount, uploadSharedPicture, type SharedPicture } from './fixtures';
+import { withCleanups, type Cleanups } from './cleanups';
+import { imageHostAccount, uploadSharedPicture, type ImageHostAccount, type SharedPicture } from './fixtures';
 import { createDatabase, redisPrefix, startPicvault, temporaryDirectory } from './picvault';
 import { noisyPng } from './png';
 import { formatMegabytes, printTable, section, type Row } from './report';
@@ -39,7 +39,7 @@ function pictureMaker(repeats: Buffer[]): (serial: number) => Buffer {
 }
 
 async function seed(server: ChildServer) {
-  const accounts = [];
+  const accounts: ImageHostAccount[] = [];
   const seeds: SharedPicture[] = [];
   for (let index = 0; index < ACCOUNTS; index += 1) {
     const account = await imageHostAccount(server, `soak_user_${index}`);
@@ -128,10 +128,8 @@ async function soak(cleanups: Cleanups): Promise<boolean> {
     account: accounts[index % accounts.length],
     seeds,
     ownFiles: [],
-    nextPicture: () => {
-      serial += 1;
-      return { name: `c${index}-${serial}.png`, content: picture(serial) };
-    },
+    nextName: () => `c${index}-${(serial += 1)}.png`,
+    nextContent: () => picture((serial += 1)),
   }));
   const memory = judgeMemory(await sampler.stop(), SECONDS);
 
@@ -151,24 +149,7 @@ async function soak(cleanups: Cleanups): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const cleanups = new Cleanups();
-  const abort = (why: string, status: number) => {
-    log(`${why}: cleaning up`);
-    void cleanups.runAll().finally(() => process.exit(status));
-  };
-  process.once('SIGINT', () => abort('interrupted', 130));
-  process.once('SIGTERM', () => abort('terminated', 143));
-  const watchdog = setTimeout(
-    () => abort(`still running after ${WATCHDOG_MS / 60_000} minutes`, 1),
-    WATCHDOG_MS,
-  );
-  let passed = false;
-  try {
-    passed = await soak(cleanups);
-  } finally {
-    clearTimeout(watchdog);
-    await cleanups.runAll();
-  }
+  const passed = await withCleanups(WATCHDOG_MS, log, soak);
   log(passed ? 'PASS' : 'FAIL');
   process.exitCode = passed ? 0 : 1;
 }
