@@ -35,6 +35,14 @@ const MAX_BATCHES_IN_FLIGHT = 4;
  * is not also waiting for sha256. More than one pair only helps concurrent uploads.
  */
 const THREADS_PER_ALGORITHM = Math.min(4, Math.max(1, availableParallelism() >> 1));
+/**
+ * Batches kept for the next hashes. Shared memory is freed only once every thread that saw it has
+ * collected its view, and the hashing threads allocate so little that they seldom collect: made anew
+ * for each upload, batches piled up past a GiB in a soak. Reused, they stay as many as were ever in
+ * use at once, up to this many kept.
+ */
+const SPARE_BATCHES_KEPT = 32;
+const spareBatches: Buffer[] = [];
 
 export interface ContentDigests {
   md5: string;
@@ -105,6 +113,7 @@ export class OffThreadHashes {
   private readonly id = nextId++;
   private readonly threads = { md5: threadFor('md5', this.id), sha256: threadFor('sha256', this.id) };
   private readonly batches: Batch[] = [];
+  /** This hash's batches that no thread is reading. */
   private readonly spare: Batch[] = [];
   private filling: Batch | null = null;
   private filled = 0;
@@ -124,7 +133,10 @@ export class OffThreadHashes {
           } else if (reply.digest) {
             this.threads[algorithm].leave(this.id);
             found[algorithm] = reply.digest;
-            if (found.md5 && found.sha256) resolve({ md5: found.md5, sha256: found.sha256 });
+            if (found.md5 && found.sha256) {
+              this.giveBackBatches();
+              resolve({ md5: found.md5, sha256: found.sha256 });
+            }
           }
         });
       }
@@ -162,16 +174,27 @@ export class OffThreadHashes {
   abort(): void {
     this.leave();
     this.post({ id: this.id, abort: true });
+    this.giveBackBatches();
   }
 
   private newBatch(): Batch {
     const batch = {
       index: this.batches.length,
-      bytes: Buffer.from(new SharedArrayBuffer(BATCH_BYTES)),
+      bytes: spareBatches.pop() ?? Buffer.from(new SharedArrayBuffer(BATCH_BYTES)),
       readers: 0,
     };
     this.batches.push(batch);
     return batch;
+  }
+
+  /** Hands the batches no thread still reads to the next hashes; those in flight are left to the GC. */
+  private giveBackBatches(): void {
+    for (const batch of this.batches) {
+      if (batch.readers === 0 && spareBatches.length < SPARE_BATCHES_KEPT) spareBatches.push(batch.bytes);
+    }
+    this.batches.length = 0;
+    this.spare.length = 0;
+    this.filling = null;
   }
 
   private handOver(): void {

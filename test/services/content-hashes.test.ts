@@ -89,3 +89,14 @@ describe('OffThreadHashes', () => {
     hashes.abort();
   });
 });
+
+describe('OffThreadHashes memory', () => {
+  it('reuses its shared batches: a thousand hashes one after another hold no more memory than a few', async () => {
+    const input = randomBytes(3 * 1024 * 1024);
+    await hashInChunks(input, 65536);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let round = 0; round < 1000; round += 1)
+      await hashInChunks(input.subarray(0, 2 * 1024 * 1024 + round), 65536);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+});
