@@ -11,6 +11,7 @@ export default tseslint.config(
       'data/**',
       'src/web/**/*.js',
       'jest.config.js',
+      'jest.faults.config.js',
     ],
   },
   js.configs.recommended,

@@ -85,7 +85,7 @@ async function maintain(services: Services, context: RequestContext, logger: Log
 
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const { config, logger, dataSource, redis } = dependencies;
-  const storageClaim = await claimStorage(dataSource, config.STORAGE);
+  const storageClaim = await claimStorage(dataSource, config.STORAGE, logger);
   const lease = await ProcessLease.acquire(databaseUrlOf(dataSource), logger);
   const { store, directDownload } = await createStorage(config, logger, lease.owner).catch(
     async (error: unknown) => {

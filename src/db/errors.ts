@@ -1,5 +1,9 @@
 import { DatabaseError } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 
 /** The name of the unique index or constraint a failed statement violated, if that is why it failed. */
 export function violatedUniqueConstraint(error: unknown): string | null {
@@ -45,6 +49,13 @@ const LOST_CONNECTION =
  * connections, a connection lost): the server's condition, which passes, not the request's fault.
  */
 export function databaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's connection when it breaks; the next statement of it says so.
+  if (
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError
+  ) {
+    return true;
+  }
   const failure = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   if (!(failure instanceof Error)) return false;
   const code = (failure as NodeJS.ErrnoException).code ?? '';

@@ -1,7 +1,8 @@
-import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import type { StorageKind } from '../config';
+import type { Logger } from '../logger';
+import { HeldLock } from './held-lock';
 
 /**
  * Held shared by every running server for its lifetime, and taken exclusively by `storage:migrate`
@@ -45,15 +46,20 @@ async function checkStorageKind(manager: EntityManager, configured: StorageKind)
 export async function claimStorage(
   dataSource: DataSource,
   configured: StorageKind,
-): Promise<{ release: () => Promise<void> }> {
-  const holder = new Client({ connectionString: (dataSource.options as PostgresConnectionOptions).url });
-  await holder.connect();
+  logger: Logger,
+): Promise<HeldLock> {
+  const lock = await HeldLock.take({
+    url: (dataSource.options as PostgresConnectionOptions).url as string,
+    key: String(STORAGE_LOCK_ID),
+    shared: true,
+    purpose: 'storage lock',
+    logger,
+  });
   try {
-    await holder.query(`SELECT pg_advisory_lock_shared($1)`, [STORAGE_LOCK_ID]);
     await checkStorageKind(dataSource.manager, configured);
   } catch (error) {
-    await holder.end();
+    await lock.release();
     throw error;
   }
-  return { release: () => holder.end() };
+  return lock;
 }

@@ -36,14 +36,13 @@ const MAX_BATCHES_IN_FLIGHT = 4;
  */
 const THREADS_PER_ALGORITHM = Math.min(4, Math.max(1, availableParallelism() >> 1));
 /**
- * Batches no hash is using, for the next hash to fill. The memory of a SharedArrayBuffer is freed only
- * once every thread it was posted to has collected its handle, and the hash threads allocate so little
- * that they seldom collect: a new batch for each upload stayed in memory, about 1 GB a process after
- * 3 000 small uploads (`npm run soak`). Reused, the batches take what the most hashes at once need.
+ * Batches kept for the next hashes. Shared memory is freed only once every thread that saw it has
+ * collected its view, and the hashing threads allocate so little that they seldom collect: made anew
+ * for each upload, batches piled up past a GiB in a soak. Reused, they stay as many as were ever in
+ * use at once, up to this many kept.
  */
+const SPARE_BATCHES_KEPT = 32;
 const spareBatches: Buffer[] = [];
-/** Spare batches kept at most (64 MiB); more at once are left to the threads' collection. */
-const MAX_SPARE_BATCHES = 64;
 
 export interface ContentDigests {
   md5: string;
@@ -114,6 +113,7 @@ export class OffThreadHashes {
   private readonly id = nextId++;
   private readonly threads = { md5: threadFor('md5', this.id), sha256: threadFor('sha256', this.id) };
   private readonly batches: Batch[] = [];
+  /** This hash's batches that no thread is reading. */
   private readonly spare: Batch[] = [];
   private filling: Batch | null = null;
   private filled = 0;
@@ -129,14 +129,12 @@ export class OffThreadHashes {
           if (reply.index !== undefined) this.returned(this.batches[reply.index]);
           if (reply.error) {
             this.leave();
-            this.recycleBatches();
             reject(reply.error);
           } else if (reply.digest) {
             this.threads[algorithm].leave(this.id);
             found[algorithm] = reply.digest;
             if (found.md5 && found.sha256) {
-              // Each thread hands every batch back before its digest: none is still being read.
-              this.recycleBatches();
+              this.giveBackBatches();
               resolve({ md5: found.md5, sha256: found.sha256 });
             }
           }
@@ -176,17 +174,7 @@ export class OffThreadHashes {
   abort(): void {
     this.leave();
     this.post({ id: this.id, abort: true });
-    this.recycleBatches();
-  }
-
-  /** Gives the batches no thread is reading to the next hashes; those still in flight are dropped. */
-  private recycleBatches(): void {
-    for (const batch of this.batches) {
-      if (batch.readers === 0 && spareBatches.length < MAX_SPARE_BATCHES) spareBatches.push(batch.bytes);
-    }
-    this.batches.length = 0;
-    this.spare.length = 0;
-    this.filling = null;
+    this.giveBackBatches();
   }
 
   private newBatch(): Batch {
@@ -197,6 +185,16 @@ export class OffThreadHashes {
     };
     this.batches.push(batch);
     return batch;
+  }
+
+  /** Hands the batches no thread still reads to the next hashes; those in flight are left to the GC. */
+  private giveBackBatches(): void {
+    for (const batch of this.batches) {
+      if (batch.readers === 0 && spareBatches.length < SPARE_BATCHES_KEPT) spareBatches.push(batch.bytes);
+    }
+    this.batches.length = 0;
+    this.spare.length = 0;
+    this.filling = null;
   }
 
   private handOver(): void {

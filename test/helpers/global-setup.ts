@@ -20,7 +20,7 @@ declare global {
   var picvaultSuite: SuiteServices | undefined;
 }
 
-async function assertRedisReachable(url: string): Promise<void> {
+export async function assertRedisReachable(url: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {
@@ -36,22 +36,10 @@ async function assertRedisReachable(url: string): Promise<void> {
 }
 
 /**
- * Runs once per `jest` run: checks Redis, finds Postgres (TEST_DATABASE_URL, or an embedded server)
- * and S3 (the S3_* settings, or a Ceph RGW started here, except in CI, which must provide them), and
- * migrates a template database that each test file clones.
+ * Finds Postgres (TEST_DATABASE_URL, or an embedded server started here) and migrates a template
+ * database that each test file clones; the settings for `testEnvironment`.
  */
-export default async function globalSetup(): Promise<void> {
-  await assertRedisReachable(testEnvironment.redisUrl);
-  const suite: SuiteServices = {};
-  globalThis.picvaultSuite = suite;
-
-  // In CI, missing settings fail the S3 tests by name rather than hide behind a Ceph started here.
-  if (!process.env.S3_ENDPOINT && !process.env.CI) {
-    const ceph = await startCeph();
-    suite.stopCeph = () => ceph.stop();
-    Object.assign(process.env, ceph.env);
-  }
-
+export async function prepareDatabases(suite: SuiteServices): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     // postgres runs as its own system user when we are root: its folders must be traversable.
@@ -76,4 +64,22 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.PICVAULT_TEST_ADMIN_URL = adminUrl;
   process.env.PICVAULT_TEST_TEMPLATE = template;
+}
+
+/**
+ * Runs once per `jest` run: checks Redis, finds S3 (the S3_* settings, or a Ceph RGW started here,
+ * except in CI, which must provide them) and prepares the databases.
+ */
+export default async function globalSetup(): Promise<void> {
+  await assertRedisReachable(testEnvironment.redisUrl);
+  const suite: SuiteServices = {};
+  globalThis.picvaultSuite = suite;
+
+  // In CI, missing settings fail the S3 tests by name rather than hide behind a Ceph started here.
+  if (!process.env.S3_ENDPOINT && !process.env.CI) {
+    const ceph = await startCeph();
+    suite.stopCeph = () => ceph.stop();
+    Object.assign(process.env, ceph.env);
+  }
+  await prepareDatabases(suite);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { TestApp } from './test-app';
+import type { Reachable } from './test-app';
 
 export const md5Of = (bytes: Buffer | string) => createHash('md5').update(bytes).digest('hex');
 
@@ -47,7 +47,7 @@ export function webFields(user: string, bytes: Buffer | string) {
 
 /** POSTs an upload body (a format-A buffer or a FormData) to `/api/upload`. */
 export async function postUpload(
-  app: TestApp,
+  app: Reachable,
   body: Buffer | FormData,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {

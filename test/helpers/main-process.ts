@@ -9,6 +9,7 @@ export const ENTRY_POINT = 'dist/main.js';
 export interface RunningMain {
   child: ChildProcess;
   url: string;
+  stdout: () => string;
   stderr: () => string;
   /** The tail of both streams, for a failure message. */
   output: () => string;
@@ -35,6 +36,7 @@ export function startMain(settings: Record<string, string>, command: string[] = 
   return {
     child,
     url: `http://127.0.0.1:${settings.PORT}`,
+    stdout: () => stdout,
     stderr: () => stderr,
     output: () => `--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`,
     exited,
