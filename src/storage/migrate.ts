@@ -8,8 +8,7 @@
  * switches only once none is running.
  */
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type Config, type StorageKind } from '../config';
 import { openDatabase } from '../db/data-source';
@@ -20,6 +19,7 @@ import { Shutdown } from '../process/shutdown';
 import { blobStoreOf } from '.';
 import { ProcessLease } from '../db/process-lease';
 import { MissingObjectError, type BlobStore } from './blob-store';
+import { digestSink } from './digest-sink';
 
 const KINDS: StorageKind[] = ['local', 's3'];
 const BATCH = 100;
@@ -47,20 +47,6 @@ interface BlobRow {
   storage_key: string;
   sha256: string;
   size: string;
-}
-
-/** A Writable that hashes and counts what passes into it. */
-function digestSink(): { sink: Writable; result: () => { sha256: string; size: number } } {
-  const hash = createHash('sha256');
-  let size = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done();
-    },
-  });
-  return { sink, result: () => ({ sha256: hash.digest('hex'), size }) };
 }
 
 /** Streams the object from one store into the same key of the other. */

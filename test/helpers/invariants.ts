@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { BlobStore } from '../../src/storage/blob-store';
+import { digestSink } from '../../src/storage/digest-sink';
 
 /** What must hold of a server's database and store whatever happened to it, once its sweeps have run. */
 export interface InvariantReport {
@@ -46,17 +45,9 @@ const DATABASE_RULES: { rule: string; query: string }[] = [
 
 /** The sha256 and length of a stored object, read through the store as a download would. */
 async function digestOf(store: BlobStore, key: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done();
-    },
-  });
+  const { sink, result } = digestSink();
   await store.writeTo(key, sink);
-  return { sha256: hash.digest('hex'), size };
+  return result();
 }
 
 /**
