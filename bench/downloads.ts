@@ -1,5 +1,5 @@
 import type { DownloadClient } from './http-client';
-import { cpuSeconds } from './processes';
+import { servingCpuSeconds } from './processes';
 import { megabytesPerSecond } from './report';
 
 /** Each byte figure is the best of this many runs, interleaved: the machine is shared. */
@@ -32,10 +32,13 @@ export async function timedDownload(
   size: number,
   headers: Record<string, string> = {},
 ): Promise<Pass> {
-  const cpuBefore = await cpuSeconds(pid);
+  const cpuBefore = await servingCpuSeconds(pid);
   const fetched = await client.download(url, DOWNLOAD_TIMEOUT_MS, headers);
   if (fetched.status !== 200 || fetched.bytes !== size) {
     throw new Error(`${url} answered ${fetched.status} with ${fetched.bytes} bytes`);
   }
-  return { rate: megabytesPerSecond(size, fetched.seconds), cpuSeconds: (await cpuSeconds(pid)) - cpuBefore };
+  return {
+    rate: megabytesPerSecond(size, fetched.seconds),
+    cpuSeconds: (await servingCpuSeconds(pid)) - cpuBefore,
+  };
 }

@@ -106,41 +106,59 @@ export async function workerPids(pid: number): Promise<number[]> {
   return children.split(' ').filter(Boolean).map(Number);
 }
 
+/** The processes that serve for `pid`: a cluster primary's workers, or the server itself without them. */
+async function servingPids(pid: number): Promise<number[]> {
+  const workers = await workerPids(pid);
+  return workers.length ? workers : [pid];
+}
+
 /** The RSS of every process that serves: a cluster primary's workers, or the server itself without them. */
 export async function servingRss(server: ChildServer): Promise<number[]> {
-  const workers = await workerPids(server.pid);
-  return Promise.all((workers.length ? workers : [server.pid]).map(residentBytes));
+  return Promise.all((await servingPids(server.pid)).map(residentBytes));
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/** The RSS of the processes serving for `pid`, together. */
+async function totalServingRss(pid: number): Promise<number> {
+  return sum(await Promise.all((await servingPids(pid)).map(residentBytes)));
+}
+
+/** The CPU time of the processes serving for `pid` (all its workers, for a cluster), together. */
+export async function servingCpuSeconds(pid: number): Promise<number> {
+  return sum(await Promise.all((await servingPids(pid)).map(cpuSeconds)));
 }
 
 /**
- * Samples a process's RSS every `intervalMs` while `work` runs; returns the RSS before, the peak, and
- * the CPU time the process spent meanwhile (which, unlike wall time, other load barely moves).
+ * Samples the RSS of the processes serving for `pid` (its workers, for a cluster: the primary only
+ * hands out connections) every `intervalMs` while `work` runs; returns their RSS together before and
+ * at its peak, and the CPU time they spent meanwhile (which, unlike wall time, other load barely moves).
  */
 export async function withRssSampling<T>(
   pid: number,
   work: () => Promise<T>,
   intervalMs = 25,
 ): Promise<{ result: T; before: number; peak: number; cpuSeconds: number }> {
-  const before = await residentBytes(pid);
-  const cpuBefore = await cpuSeconds(pid);
+  const before = await totalServingRss(pid);
+  const cpuBefore = await servingCpuSeconds(pid);
   let peak = before;
   const timer = setInterval(() => {
-    residentBytes(pid).then(
+    totalServingRss(pid).then(
       (rss) => (peak = Math.max(peak, rss)),
       () => undefined,
     );
   }, intervalMs);
   try {
     const result = await work();
-    peak = Math.max(peak, await residentBytes(pid));
-    return { result, before, peak, cpuSeconds: (await cpuSeconds(pid)) - cpuBefore };
+    peak = Math.max(peak, await totalServingRss(pid));
+    return { result, before, peak, cpuSeconds: (await servingCpuSeconds(pid)) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
 }
 
 /** User plus system CPU time of a process and all its threads, from /proc/<pid>/stat. */
-export async function cpuSeconds(pid: number): Promise<number> {
+async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -15,7 +15,7 @@ import {
   withClient,
 } from './picvault';
 import { noisyPng } from './png';
-import { cpuSeconds, type ChildServer } from './processes';
+import { servingCpuSeconds, type ChildServer } from './processes';
 import { loadRow, section, type Row } from './report';
 
 const IMAGE_BYTES = 200_000;
@@ -244,9 +244,9 @@ async function uploads(
 async function measure(door: Door, warmed: LoadResult, makeImages: ReturnType<typeof imageMaker>) {
   const images = makeImages(door.label, UPLOADS.count);
   let sample: Measured['sample'];
-  const cpuBefore = await cpuSeconds(door.server.pid);
+  const cpuBefore = await servingCpuSeconds(door.server.pid);
   const load = await uploads(door, images, UPLOADS, (url, image) => (sample ??= { url, image }));
-  const cpu = (await cpuSeconds(door.server.pid)) - cpuBefore;
+  const cpu = (await servingCpuSeconds(door.server.pid)) - cpuBefore;
   const failures = [warmed, load]
     .filter((run) => run.failures)
     .map((run) => `${run.failures} failed, first: ${run.firstFailure ?? ''}`);
