@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import type { StorageKind } from '../config';
 import type { Logger } from '../logger';
+import { databaseUrlOf } from './data-source';
 import { HeldLock } from './held-lock';
 
 /**
@@ -49,7 +49,7 @@ export async function claimStorage(
   logger: Logger,
 ): Promise<HeldLock> {
   const lock = await HeldLock.take({
-    url: (dataSource.options as PostgresConnectionOptions).url as string,
+    url: databaseUrlOf(dataSource),
     key: String(STORAGE_LOCK_ID),
     shared: true,
     purpose: 'storage lock',
