@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { Client } from 'pg';
+import { withDatabase } from '../helpers/database';
 import { graphql } from '../helpers/http';
 import { delay } from '../helpers/main-process';
 import { formAroundFile, uploadForm } from '../helpers/uploads';
@@ -240,11 +240,5 @@ async function temporaryObjects(): Promise<number> {
 }
 
 async function query<Row extends object>(text: string, values: unknown[] = []): Promise<Row[]> {
-  const client = new Client({ connectionString: server.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+  return (await withDatabase(server.databaseUrl, (client) => client.query<Row>(text, values))).rows;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { signUp, type TestUser } from '../helpers/accounts';
+import { withDatabase } from '../helpers/database';
 import { graphql } from '../helpers/http';
 import type { Reachable } from '../helpers/test-app';
 import { uploadCode, uploadFile, type UploadedFile } from '../helpers/uploads';
@@ -89,16 +89,12 @@ export class DriveClient {
 
 /** Every file and folder of every user as `user kind path sha256`, sorted: what the drive shows. */
 export async function driveSnapshot(databaseUrl: string): Promise<string[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ line: string }>(
+  const { rows } = await withDatabase(databaseUrl, (client) =>
+    client.query<{ line: string }>(
       `SELECT u.user_name || ' ' || n.kind || ' ' || n.dir || n.name || ' ' || coalesce(b.sha256, '-') AS line
          FROM nodes n JOIN users u ON u.id = n.owner_id LEFT JOIN blobs b ON b.id = n.blob_id
         ORDER BY line`,
-    );
-    return rows.map((row) => row.line);
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  return rows.map((row) => row.line);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { withDatabase } from '../helpers/database';
 import { DriveClient, driveSnapshot, md5, sha256 } from './drive-client';
 import { ServerUnderTest } from './server-under-test';
 
@@ -48,11 +48,9 @@ const relocated = (before: string[], user: DriveClient, root: string, to: string
 async function seedLargeTree(root: string): Promise<{ id: string }> {
   const folder = await alice.createFolder(root);
   await alice.upload(randomBytes(1000), 'seed.bin', root);
-  const client = new Client({ connectionString: server.databaseUrl });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
+  // One statement: the tree and the blob's reference count commit together.
+  await withDatabase(server.databaseUrl, (client) =>
+    client.query(
       `WITH owner AS (SELECT owner_id, blob_id FROM nodes WHERE dir = $1 AND name = 'seed.bin'),
        folders AS (
          INSERT INTO nodes (owner_id, kind, dir, name)
@@ -65,11 +63,8 @@ async function seedLargeTree(root: string): Promise<{ id: string }> {
        UPDATE blobs SET ref_count = ref_count + (SELECT count(*) FROM files)
         WHERE id = (SELECT blob_id FROM owner)`,
       [`${root}/`],
-    );
-    await client.query('COMMIT');
-  } finally {
-    await client.end();
-  }
+    ),
+  );
   return folder;
 }
 

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { findFreePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres';
 import { createLogger } from '../../src/logger';
 import { md5 as md5OfText } from '../helpers/accounts';
+import { withDatabase } from '../helpers/database';
 import { graphql } from '../helpers/http';
 import { delay } from '../helpers/main-process';
 import { PrivateRedis } from '../helpers/private-redis';
@@ -209,14 +209,10 @@ describe('a private Redis killed under load, and restarted from stale saved data
 
 /** The shares' counts as `ORDER BY pv DESC` gives them: what the ranking must show. */
 async function databaseRanking(databaseUrl: string): Promise<{ id: string; pv: number }[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<{ id: string; pv: number }>(`SELECT id, pv FROM shares ORDER BY pv DESC`))
-      .rows;
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withDatabase(databaseUrl, (client) =>
+    client.query<{ id: string; pv: number }>(`SELECT id, pv FROM shares ORDER BY pv DESC`),
+  );
+  return rows;
 }
 
 describe('a data disk that fills up (a 48 MB tmpfs as DATA_DIR)', () => {

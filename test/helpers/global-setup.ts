@@ -3,11 +3,11 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { openDatabase } from '../../src/db/data-source';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { createLogger } from '../../src/logger';
 import { startCeph } from './ceph';
+import { withDatabase } from './database';
 import { databaseUrl, testEnvironment } from './environment';
 
 export interface SuiteServices {
@@ -52,13 +52,7 @@ export async function prepareDatabases(suite: SuiteServices): Promise<void> {
   }
 
   const template = `picvault_template_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${template}`);
-  } finally {
-    await admin.end();
-  }
+  await withDatabase(adminUrl, (admin) => admin.query(`CREATE DATABASE ${template}`));
   const migrated = await openDatabase(databaseUrl(adminUrl, template), 1);
   await migrated.destroy();
 

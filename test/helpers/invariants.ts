@@ -1,6 +1,6 @@
-import { Client } from 'pg';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { digestSink } from '../../src/storage/digest-sink';
+import { withDatabase } from './database';
 
 /** What must hold of a server's database and store whatever happened to it, once its sweeps have run. */
 export interface InvariantReport {
@@ -56,11 +56,9 @@ async function digestOf(store: BlobStore, key: string): Promise<{ sha256: string
  * object belongs to a blob; no temporary object is left (so: after the sweep); no node outlives its
  * folder; each user's usage is the sum of their files. Reads every stored byte once.
  */
-export async function checkInvariants(databaseUrl: string, store: BlobStore): Promise<InvariantReport> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  const violations: string[] = [];
-  try {
+export function checkInvariants(databaseUrl: string, store: BlobStore): Promise<InvariantReport> {
+  return withDatabase(databaseUrl, async (client) => {
+    const violations: string[] = [];
     for (const { rule, query } of DATABASE_RULES) {
       const { rows } = await client.query(query);
       if (rows.length) violations.push(`${rule}: ${JSON.stringify(rows.slice(0, 5))}`);
@@ -89,7 +87,5 @@ export async function checkInvariants(databaseUrl: string, store: BlobStore): Pr
     const [{ count }] = (await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM nodes`))
       .rows;
     return { violations, blobs: blobs.length, nodes: count };
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { connectRedis } from '../../src/cache/redis';
@@ -17,6 +17,7 @@ import { createHttpServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { blobStoreOf } from '../../src/storage';
 import type { BlobStore } from '../../src/storage/blob-store';
+import { withDatabase } from './database';
 import { databaseUrl, testEnvironment } from './environment';
 import { createTestBucket, removeTestBucket, s3Environment } from './s3';
 
@@ -58,14 +59,8 @@ export interface TestApp extends Reachable {
 }
 
 /** Runs `work` on a connection to the suite's Postgres server as its administrator. */
-export async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
-  const admin = new Client({ connectionString: testEnvironment.adminDatabaseUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
+export function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
+  return withDatabase(testEnvironment.adminDatabaseUrl, work);
 }
 
 /** Deletes every Redis key under `prefix`, of the suite's Redis unless another is named. */
